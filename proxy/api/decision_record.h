@@ -1,0 +1,38 @@
+// The one JSON line written per request. Stages fill it; the log stage serialises it once.
+// Schema: docs/decision-record.md. Later issues add fields here and there.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace rampart {
+
+struct DecisionRecord {
+  std::int64_t start_unix_us = 0;  // wall clock at request start
+  std::string request_id;
+  std::string client_ip;
+  std::uint16_t client_port = 0;
+  std::string listener;
+  std::string tls_version;         // empty on plain listeners
+  std::string alpn;
+  std::string sni;
+  std::string protocol;            // "HTTP/1.1", "HTTP/2"
+  std::string method;
+  std::string authority;
+  std::string path;                // as received (later: canonical)
+  std::string route;               // empty when no route matched
+  std::string upstream_cluster;
+  std::string upstream_endpoint;   // "127.0.0.1:9000", "echo" for the built-in upstream
+  int status = 0;                  // status sent downstream; 0 when none was sent
+  std::string_view action = "allow";  // "allow" | "block" (local reply by a stage) | "error" | "reset"
+  std::string_view reason;         // static reason string; "ok" when proxied normally
+  std::string_view phase;          // phase in which a local reply / error was decided, else empty
+  std::uint64_t bytes_in = 0;      // request body bytes received from downstream
+  std::uint64_t bytes_out = 0;     // response body bytes sent downstream
+  std::int64_t duration_us = 0;    // first byte of request head to end of response (or abort)
+  std::int64_t upstream_duration_us = -1;  // request sent to upstream response end; -1 = none
+  bool late_reset = false;         // response was cut after headers left (late block / upstream error)
+};
+
+}  // namespace rampart

@@ -1,0 +1,51 @@
+// What a Stage sees of one request/response exchange (Envoy's StreamFilterCallbacks, Pingora's
+// Session + CTX). Implemented by proxy/exchange.cpp; stage unit tests use a fake.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "proxy/api/decision_record.h"
+#include "proxy/api/headers.h"
+#include "proxy/api/stage.h"
+
+namespace rampart {
+
+struct RouteConfig;
+struct ConfigSnapshot;
+
+// Facts about the downstream connection, fixed for its life.
+struct ConnectionInfo {
+  std::uint64_t id = 0;
+  std::string listener;     // listener name from config
+  std::string client_ip;    // textual address, no port
+  std::uint16_t client_port = 0;
+  bool tls = false;
+  std::string tls_version;  // "TLSv1.3", empty on plain
+  std::string alpn;         // "h2", "http/1.1", empty when none was negotiated
+  std::string sni;          // server name the client asked for, empty when none
+};
+
+class Exchange {
+ public:
+  virtual ~Exchange() = default;
+  virtual const RequestHead& request() const = 0;
+  virtual RequestHead& mutableRequest() = 0;
+  // Null before the ResponseHeaders phase.
+  virtual const ResponseHead* response() const = 0;
+  virtual ResponseHead* mutableResponse() = 0;
+  virtual const ConnectionInfo& connection() const = 0;
+  // Null when no route matched (the exchange then ends in a 404 after RequestHeaders).
+  virtual const RouteConfig* route() const = 0;
+  // The snapshot pinned when the exchange started; a reload never changes it mid-request.
+  virtual const ConfigSnapshot& config() const = 0;
+  virtual std::string_view requestId() const = 0;
+  virtual DecisionRecord& record() = 0;
+  virtual const DecisionRecord& record() const = 0;
+  virtual WorkerContext& worker() = 0;
+  // Completes a stage that returned Verdict::pending(); must be called on the same worker.
+  virtual void resume(Verdict v) = 0;
+};
+
+}  // namespace rampart

@@ -1,0 +1,275 @@
+#include "proxy/http1/server_codec.h"
+
+#include <algorithm>
+
+#include "proxy/config_snapshot.h"
+#include "proxy/http1/parse_error.h"
+#include "proxy/http1/request_parser.h"
+#include "proxy/http1/serializer.h"
+
+namespace rampart {
+namespace {
+
+bool headerHasToken(const HeaderList& headers, std::string_view name, std::string_view token) {
+  for (const auto& f : headers) {
+    if (f.name != name) continue;
+    std::string lower = f.value;
+    std::transform(lower.begin(), lower.end(), lower.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (lower.find(token) != std::string::npos) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+Http1ServerCodec::Http1ServerCodec(DownstreamConnection& connection) : connection_(connection) {
+  connection_.timer().setCallback([this] {
+    if (closed_) return;
+    if (exchange_ != nullptr) return;  // the exchange runs its own body timer
+    if (head_timer_running_ && !connection_.input().empty()) {
+      rejectHead(408, "header_timeout", RequestHead{});
+    } else {
+      connection_.close(requests_served_ == 0 ? "header_timeout" : "keepalive_timeout");
+    }
+  });
+  head_timer_running_ = true;
+  connection_.timer().armMs(connection_.acceptSnapshot().config.limits.header_timeout_ms);
+}
+
+Http1ServerCodec::~Http1ServerCodec() { exchange_.reset(); }
+
+void Http1ServerCodec::onInput() { processInput(); }
+
+void Http1ServerCodec::processInput() {
+  if (closed_) return;
+  if (exchange_ == nullptr) {
+    if (close_when_idle_ || close_after_response_) return;
+    parseHead();
+    if (closed_ || exchange_ == nullptr) return;
+  }
+  if (!request_body_done_) processBody();
+  // Pipelined bytes wait while a response is outstanding; reading stops once enough is queued.
+  if (!closed_ && exchange_ != nullptr && request_body_done_) {
+    const auto& limits = connection_.acceptSnapshot().config.limits;
+    connection_.setReadEnabled(connection_.input().size() < limits.max_header_bytes);
+  }
+}
+
+void Http1ServerCodec::parseHead() {
+  auto& input = connection_.input();
+  if (input.empty()) return;
+  const ConfigSnapshot& config = *connection_.worker().config();
+  const auto& limits = config.config.limits;
+  if (!head_timer_running_) {
+    // First byte of a new request: the whole head must arrive within header_timeout_ms.
+    head_timer_running_ = true;
+    head_started_ = std::chrono::steady_clock::now();
+    connection_.timer().armMs(limits.header_timeout_ms);
+  }
+  if (head_started_.time_since_epoch().count() == 0) head_started_ = std::chrono::steady_clock::now();
+  http1::ParseLimits parse_limits;
+  parse_limits.max_request_line = limits.max_request_line_bytes;
+  parse_limits.max_header_bytes = limits.max_header_bytes;
+  parse_limits.max_header_count = limits.max_header_count;
+  RequestHead head;
+  auto result = http1::parseRequestHead(input, parse_limits, head);
+  if (result.status == http1::ParseStatus::NeedMore) return;
+  if (result.status == http1::ParseStatus::Error) {
+    rejectHead(http1::statusOf(result.error), http1::reasonOf(result.error), std::move(head));
+    return;
+  }
+  input.erase(0, result.consumed);
+  head_timer_running_ = false;
+  connection_.timer().disarm();
+  head.scheme = connection_.info().tls ? "https" : "http";
+  request_protocol_ = head.protocol;
+  ++requests_served_;
+  close_after_response_ =
+      head.protocol == HttpProtocol::Http10 || headerHasToken(head.headers, "connection", "close") ||
+      requests_served_ >= limits.max_requests_per_connection || connection_.worker().draining();
+  if (head.chunked) {
+    framing_ = BodyFraming::Chunked;
+    chunked_.emplace();
+    request_body_done_ = false;
+  } else if (head.content_length > 0) {
+    framing_ = BodyFraming::ContentLength;
+    body_remaining_ = static_cast<std::uint64_t>(head.content_length);
+    request_body_done_ = false;
+  } else {
+    framing_ = BodyFraming::None;
+    request_body_done_ = true;
+  }
+  response_body_allowed_ = head.method != "HEAD";
+  body_paused_ = false;
+  const bool end_stream = request_body_done_;
+  exchange_ = std::make_unique<ActiveExchange>(connection_.worker(), *this, connection_.info(),
+                                               connection_.worker().config(), std::move(head),
+                                               head_started_);
+  head_started_ = {};
+  exchange_->start(end_stream);
+}
+
+void Http1ServerCodec::rejectHead(std::uint16_t status, std::string_view reason,
+                                  RequestHead&& partial) {
+  // The head is unusable, so the connection cannot be reused: reply, then close. The exchange
+  // exists only so the rejection gets its decision record and counters like any other request.
+  head_timer_running_ = false;
+  connection_.timer().disarm();
+  connection_.setReadEnabled(false);
+  connection_.input().clear();
+  close_after_response_ = true;
+  request_body_done_ = true;
+  response_body_allowed_ = true;
+  partial.scheme = connection_.info().tls ? "https" : "http";
+  auto started = head_started_.time_since_epoch().count() != 0 ? head_started_
+                                                               : std::chrono::steady_clock::now();
+  exchange_ = std::make_unique<ActiveExchange>(connection_.worker(), *this, connection_.info(),
+                                               connection_.worker().config(), std::move(partial),
+                                               started);
+  exchange_->onDownstreamProtocolError(status, reason);
+}
+
+void Http1ServerCodec::processBody() {
+  auto& input = connection_.input();
+  while (!closed_ && exchange_ != nullptr && !request_body_done_ && !body_paused_ &&
+         !input.empty()) {
+    if (framing_ == BodyFraming::ContentLength) {
+      const std::size_t take =
+          static_cast<std::size_t>(std::min<std::uint64_t>(body_remaining_, input.size()));
+      body_remaining_ -= take;
+      request_body_done_ = body_remaining_ == 0;
+      std::string chunk = input.substr(0, take);
+      input.erase(0, take);
+      exchange_->onRequestData(chunk, request_body_done_);
+    } else {
+      decoded_.clear();
+      auto step = chunked_->feed(input, decoded_);
+      input.erase(0, step.consumed);
+      if (step.status == http1::ChunkedDecoder::Status::Error) {
+        request_body_done_ = true;
+        close_after_response_ = true;
+        exchange_->onDownstreamProtocolError(http1::statusOf(step.error),
+                                             http1::reasonOf(step.error));
+        return;
+      }
+      request_body_done_ = step.status == http1::ChunkedDecoder::Status::Done;
+      if (!decoded_.empty() || request_body_done_) exchange_->onRequestData(decoded_, request_body_done_);
+      if (step.consumed == 0) break;
+    }
+  }
+}
+
+void Http1ServerCodec::encode100Continue() {
+  connection_.write("HTTP/1.1 100 Continue\r\n\r\n");
+}
+
+void Http1ServerCodec::encodeHeaders(const ResponseHead& head, bool end_stream) {
+  HeaderList headers;
+  bool has_length = false;
+  for (const auto& f : head.headers) {
+    if (f.name == "content-length") has_length = true;
+    headers.add(f.name, f.value);
+  }
+  const bool bodiless = head.status == 204 || head.status == 304 || head.status < 200;
+  response_chunked_ = false;
+  if (!bodiless && response_body_allowed_ && !has_length) {
+    if (end_stream) {
+      headers.add("content-length", "0");
+    } else if (request_protocol_ == HttpProtocol::Http11) {
+      headers.add("transfer-encoding", "chunked");
+      response_chunked_ = true;
+    } else {
+      close_after_response_ = true;  // HTTP/1.0: the body ends at close
+    }
+  }
+  if (connection_.worker().draining()) close_after_response_ = true;
+  if (close_after_response_) headers.add("connection", "close");
+  std::string out;
+  out.reserve(256 + head.headers.bytes());
+  http1::appendResponseHead(out, head.status, http1::defaultReasonPhrase(head.status), headers);
+  connection_.write(out);
+  if (end_stream) finishExchange();
+}
+
+void Http1ServerCodec::encodeData(std::string_view data, bool end_stream) {
+  if (response_body_allowed_) {
+    if (response_chunked_) {
+      std::string out;
+      if (!data.empty()) http1::appendChunk(out, data);
+      if (end_stream) http1::appendLastChunk(out);
+      connection_.write(out);
+    } else {
+      connection_.write(data);
+    }
+  }
+  if (end_stream) finishExchange();
+}
+
+void Http1ServerCodec::finishExchange() {
+  if (exchange_ == nullptr) return;
+  if (!request_body_done_) close_after_response_ = true;  // answered before the body was read
+  connection_.worker().deferDelete(std::move(exchange_));
+  if (close_after_response_) {
+    close_when_idle_ = true;
+    connection_.setReadEnabled(false);
+    connection_.closeAfterFlush();
+    return;
+  }
+  armKeepAliveTimer();
+  connection_.setReadEnabled(true);
+  // Parse a pipelined request after this call stack unwinds (no re-entrancy into the exchange).
+  connection_.worker().postLocal([this, conn = &connection_] {
+    if (!conn->closed() && !closed_) processInput();
+  });
+}
+
+void Http1ServerCodec::armKeepAliveTimer() {
+  head_timer_running_ = false;
+  connection_.timer().armMs(connection_.acceptSnapshot().config.limits.keepalive_idle_timeout_ms);
+}
+
+void Http1ServerCodec::resetStream() {
+  // HTTP/1.1 has no stream reset: closing is the only way to say the response is incomplete.
+  close_after_response_ = true;
+  if (exchange_ != nullptr) connection_.worker().deferDelete(std::move(exchange_));
+  connection_.close("late_reset");
+}
+
+bool Http1ServerCodec::outputAboveHighWatermark() const {
+  return connection_.outputBytes() > DownstreamConnection::kOutputHighWatermark;
+}
+
+void Http1ServerCodec::onOutputDrained() {
+  if (exchange_ != nullptr) exchange_->onDownstreamWritable();
+}
+
+void Http1ServerCodec::setRequestBodyPaused(bool paused) {
+  body_paused_ = paused;
+  connection_.setReadEnabled(!paused);
+  if (!paused)
+    connection_.worker().postLocal([this, conn = &connection_] {
+      if (!conn->closed() && !closed_) processInput();
+    });
+}
+
+void Http1ServerCodec::abandonRequestBody() {
+  close_after_response_ = true;
+  connection_.setReadEnabled(false);
+}
+
+void Http1ServerCodec::onConnectionClosed() {
+  closed_ = true;
+  if (exchange_ != nullptr) {
+    exchange_->onDownstreamReset("downstream_closed");
+    connection_.worker().deferDelete(std::move(exchange_));
+  }
+}
+
+void Http1ServerCodec::startDrain() {
+  close_when_idle_ = true;
+  close_after_response_ = true;
+  if (exchange_ == nullptr) connection_.closeAfterFlush();
+}
+
+}  // namespace rampart

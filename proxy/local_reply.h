@@ -1,0 +1,21 @@
+// The one place that shapes a local reply: JSON {status, reason, request_id}, no-store, and the
+// request id header. Errors carry their status (see proxy/api/error.h); this only renders.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "proxy/api/headers.h"
+
+namespace rampart {
+
+struct LocalReply {
+  ResponseHead head;
+  std::string body;
+};
+
+LocalReply makeLocalReply(std::uint16_t status, std::string_view reason,
+                          std::string_view request_id);
+
+}  // namespace rampart

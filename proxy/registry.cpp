@@ -1,0 +1,46 @@
+#include "proxy/registry.h"
+
+#include "proxy/config_snapshot.h"
+#include "proxy/stages/access_log_stage.h"
+#include "proxy/stages/protocol_sanity_stage.h"
+
+namespace rampart {
+
+std::string_view phaseName(Phase p) {
+  switch (p) {
+    case Phase::Connection: return "connection";
+    case Phase::RequestHeaders: return "request_headers";
+    case Phase::RequestBody: return "request_body";
+    case Phase::ResponseHeaders: return "response_headers";
+    case Phase::ResponseBody: return "response_body";
+    case Phase::Log: return "log";
+  }
+  return "unknown";
+}
+
+const std::vector<StageRegistration>& registeredStages() {
+  // Pipeline order. Later issues insert: bot fingerprints (Connection), rate limits and bot score
+  // (RequestHeaders), signatures and ModSecurity (RequestHeaders/Body), the enforcer (end of
+  // RequestBody), before the access log.
+  static const std::vector<StageRegistration> stages = {
+      {"rampart.protocol_sanity", Phase::RequestHeaders, StageTrust::ParsesUntrustedInput,
+       StageMaturity::Stable},
+      {"rampart.access_log", Phase::Log, StageTrust::ParsesUntrustedInput, StageMaturity::Stable},
+  };
+  return stages;
+}
+
+Result<std::vector<std::unique_ptr<StageFactory>>> buildStageFactories(
+    const ConfigSnapshot& snapshot) {
+  std::vector<std::unique_ptr<StageFactory>> factories;
+  for (const auto& registration : registeredStages()) {
+    if (registration.name == "rampart.protocol_sanity") {
+      factories.push_back(std::make_unique<ProtocolSanityStageFactory>(snapshot.config.limits));
+    } else if (registration.name == "rampart.access_log") {
+      factories.push_back(std::make_unique<AccessLogStageFactory>());
+    }
+  }
+  return factories;
+}
+
+}  // namespace rampart

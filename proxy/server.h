@@ -1,0 +1,54 @@
+// The main thread: loads and compiles config, starts the workers, handles signals (SIGHUP
+// reload, SIGTERM/SIGINT drain), runs the admin listener, publishes new config snapshots.
+#pragma once
+
+#include <ev.h>
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "proxy/api/error.h"
+#include "proxy/config_snapshot.h"
+#include "proxy/stats/stats.h"
+
+namespace rampart {
+
+class Worker;
+class LogWriter;
+class AdminServer;
+
+class Server {
+ public:
+  explicit Server(std::string config_path);
+  ~Server();
+
+  // Runs until drained. Returns the process exit code (0 after a clean drain).
+  int run();
+
+  // Loads the config file again and publishes it. The old snapshot keeps serving on error.
+  Result<std::uint64_t> reload();
+  StatsSnapshot collectStats();
+  bool draining() const { return draining_; }
+  std::uint64_t generation() const { return snapshot_ ? snapshot_->generation : 0; }
+  void beginDrain();
+
+ private:
+  static void onSignal(struct ev_loop*, ev_signal* w, int);
+  Status startWorkers();
+
+  std::string config_path_;
+  struct ev_loop* loop_ = nullptr;
+  std::shared_ptr<const ConfigSnapshot> snapshot_;
+  std::unique_ptr<LogWriter> log_writer_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::unique_ptr<AdminServer> admin_;
+  std::atomic<std::uint64_t> connection_count_{0};
+  WorkerStats main_stats_;  // reload counters live on the main thread
+  ev_signal sighup_{}, sigterm_{}, sigint_{};
+  ev_timer drain_watch_{};
+  bool draining_ = false;
+};
+
+}  // namespace rampart

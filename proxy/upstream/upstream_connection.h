@@ -1,0 +1,71 @@
+// One TCP connection to an upstream endpoint: non-blocking connect, buffered writes, reads
+// delivered to whoever uses it now (an HTTP/1.1 upstream request, or the idle pool).
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "proxy/api/error.h"
+#include "proxy/config_snapshot.h"
+#include "proxy/event_loop.h"
+
+namespace rampart {
+
+class WorkerContext;
+
+class UpstreamConnection {
+ public:
+  class User {
+   public:
+    virtual ~User() = default;
+    virtual void onConnectionReady() = 0;         // connect finished (or pooled connection reused)
+    virtual void onConnectionData() = 0;          // new bytes in input()
+    virtual void onConnectionWritable() = 0;      // output fell below the low watermark
+    virtual void onConnectionClosed(bool error) = 0;  // peer closed or socket error
+  };
+  static constexpr std::size_t kHighWatermark = 256 * 1024;
+  static constexpr std::size_t kLowWatermark = 64 * 1024;
+
+  // Starts a non-blocking connect. An immediate failure is returned as an error.
+  static Result<std::unique_ptr<UpstreamConnection>> connect(WorkerContext& worker,
+                                                             const SocketAddress& address);
+  ~UpstreamConnection();
+  UpstreamConnection(const UpstreamConnection&) = delete;
+  UpstreamConnection& operator=(const UpstreamConnection&) = delete;
+
+  void setUser(User* user);
+  const std::string& endpoint() const { return endpoint_; }
+  bool connected() const { return connected_; }
+  std::string& input() { return input_; }
+  void write(std::string_view bytes);
+  std::size_t outputBytes() const { return output_.size() - output_offset_; }
+  void setReadEnabled(bool enabled);
+  bool readEnabled() const { return read_enabled_; }
+  Timer& timer() { return timer_; }
+  std::uint32_t requestsServed() const { return requests_served_; }
+  void countRequest() { ++requests_served_; }
+
+ private:
+  UpstreamConnection(WorkerContext& worker, int fd, std::string endpoint);
+  void onReady(int revents);
+  void flush();
+  void fail(bool error);
+
+  WorkerContext& worker_;
+  int fd_;
+  std::string endpoint_;
+  IoWatcher io_;
+  Timer timer_;
+  User* user_ = nullptr;
+  std::string input_;
+  std::string output_;
+  std::size_t output_offset_ = 0;
+  bool connected_ = false;
+  bool read_enabled_ = true;
+  bool closed_ = false;
+  bool above_high_ = false;
+  std::uint32_t requests_served_ = 0;
+};
+
+}  // namespace rampart

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package that building, testing, benchmarking and the demo need.
+# Safe to run again; needs root (or sudo).
+set -euo pipefail
+SUDO=""
+if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
+export DEBIAN_FRONTEND=noninteractive
+PACKAGES=(
+  # build
+  build-essential g++ cmake ninja-build pkg-config git
+  libssl-dev libnghttp2-dev libyaml-cpp-dev libev-dev
+  catch2
+  # sanitizer and fuzzing runtimes (asan preset, libFuzzer targets)
+  clang libclang-rt-14-dev
+  # real clients and tools used by the integration tests and the demo
+  curl nghttp2-client openssl python3 python3-pytest python3-h2 python3-httpx
+  procps iproute2 psmisc
+  # benchmark: nginx as the reference proxy, wrk/h2load as load generators
+  nginx-light wrk linux-perf
+)
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${PACKAGES[@]}"
