@@ -1,0 +1,202 @@
+#include "proxy/log/decision_record_json.h"
+
+#include <charconv>
+
+namespace rampart {
+namespace {
+
+constexpr char kHexDigits[] = "0123456789abcdef";
+
+void appendEscapedByte(std::string& out, unsigned char b) {
+  const char escaped[6] = {'\\', 'u', '0', '0', kHexDigits[b >> 4], kHexDigits[b & 0xF]};
+  out.append(escaped, sizeof(escaped));
+}
+
+bool inRange(unsigned char b, unsigned char lo, unsigned char hi) { return b >= lo && b <= hi; }
+
+// Length of the well-formed UTF-8 sequence starting at p[0] (RFC 3629 table 3-7, the same
+// table Unicode calls "well-formed UTF-8 byte sequences"), or 0 if p[0] does not start one.
+// The tight second-byte ranges are what reject overlongs (E0 80..9F, F0 80..8F), surrogates
+// (ED A0..BF) and code points above U+10FFFF (F4 90..).
+std::size_t wellFormedUtf8Length(const unsigned char* p, std::size_t n) {
+  const unsigned char b0 = p[0];
+  auto continuation = [&](std::size_t k, unsigned char lo = 0x80, unsigned char hi = 0xBF) {
+    return k < n && inRange(p[k], lo, hi);
+  };
+  if (b0 < 0x80) return 1;
+  if (inRange(b0, 0xC2, 0xDF)) return continuation(1) ? 2 : 0;
+  if (b0 == 0xE0) return continuation(1, 0xA0, 0xBF) && continuation(2) ? 3 : 0;
+  if (inRange(b0, 0xE1, 0xEC) || b0 == 0xEE || b0 == 0xEF) {
+    return continuation(1) && continuation(2) ? 3 : 0;
+  }
+  if (b0 == 0xED) return continuation(1, 0x80, 0x9F) && continuation(2) ? 3 : 0;
+  if (b0 == 0xF0) {
+    return continuation(1, 0x90, 0xBF) && continuation(2) && continuation(3) ? 4 : 0;
+  }
+  if (inRange(b0, 0xF1, 0xF3)) {
+    return continuation(1) && continuation(2) && continuation(3) ? 4 : 0;
+  }
+  if (b0 == 0xF4) {
+    return continuation(1, 0x80, 0x8F) && continuation(2) && continuation(3) ? 4 : 0;
+  }
+  return 0;  // 80..BF stray continuation, C0/C1 (always overlong), F5..FF
+}
+
+// True for bytes that can be copied as they are: printable ASCII except '"' and '\'.
+bool isPlainAscii(unsigned char b) { return b >= 0x20 && b < 0x7F && b != '"' && b != '\\'; }
+
+template <typename Int>
+void appendNumber(std::string& out, Int v) {
+  char buf[24];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v);
+  out.append(buf, end);
+}
+
+void appendFixedWidth(std::string& out, std::int64_t v, int width) {
+  char buf[8];
+  for (int i = width - 1; i >= 0; --i) {
+    buf[i] = static_cast<char>('0' + v % 10);
+    v /= 10;
+  }
+  out.append(buf, static_cast<std::size_t>(width));
+}
+
+// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's civil_from_days): no
+// gmtime_r, no TZ or locale lookups on the log path.
+void civilFromDays(std::int64_t z, std::int64_t& year, int& month, int& day) {
+  z += 719468;
+  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const std::int64_t doe = z - era * 146097;
+  const std::int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const std::int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const std::int64_t mp = (5 * doy + 2) / 153;
+  day = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
+  month = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
+  year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+}
+
+void appendKey(std::string& out, std::string_view key) {
+  // Keys are our own ASCII literals: no escaping needed.
+  out += '"';
+  out += key;
+  out += "\":";
+}
+
+void appendStringField(std::string& out, std::string_view key, std::string_view value) {
+  appendKey(out, key);
+  appendJsonString(out, value);
+  out += ',';
+}
+
+template <typename Int>
+void appendNumberField(std::string& out, std::string_view key, Int value) {
+  appendKey(out, key);
+  appendNumber(out, value);
+  out += ',';
+}
+
+}  // namespace
+
+void appendJsonString(std::string& out, std::string_view s) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const std::size_t n = s.size();
+  out += '"';
+  std::size_t i = 0;
+  while (i < n) {
+    // Copy the longest run of plain ASCII at once: the common case for paths and hosts.
+    std::size_t run = i;
+    while (run < n && isPlainAscii(p[run])) ++run;
+    if (run > i) {
+      out.append(s.data() + i, run - i);
+      i = run;
+      continue;
+    }
+    const unsigned char b = p[i];
+    if (b == '"' || b == '\\') {
+      out += '\\';
+      out += static_cast<char>(b);
+      ++i;
+    } else if (const std::size_t len = b >= 0x80 ? wellFormedUtf8Length(p + i, n - i) : 0;
+               len > 0) {
+      out.append(s.data() + i, len);
+      i += len;
+    } else {
+      // A control character, DEL, or a byte outside well-formed UTF-8. Only this byte is
+      // escaped; the bytes after it are judged on their own, so a valid character right after a
+      // truncated sequence still passes through.
+      appendEscapedByte(out, b);
+      ++i;
+    }
+  }
+  out += '"';
+}
+
+void appendRfc3339Utc(std::string& out, std::int64_t unix_us) {
+  constexpr std::int64_t kUsPerDay = 86'400'000'000;
+  constexpr std::int64_t kMinUs = -719'528 * kUsPerDay;       // 0000-01-01T00:00:00Z
+  constexpr std::int64_t kMaxUs = 2'932'897 * kUsPerDay - 1;  // 9999-12-31T23:59:59.999999Z
+  if (unix_us < kMinUs) unix_us = kMinUs;
+  if (unix_us > kMaxUs) unix_us = kMaxUs;
+
+  std::int64_t days = unix_us / kUsPerDay;
+  std::int64_t us_of_day = unix_us % kUsPerDay;
+  if (us_of_day < 0) {  // floor division for instants before 1970
+    us_of_day += kUsPerDay;
+    --days;
+  }
+  std::int64_t year = 0;
+  int month = 0;
+  int day = 0;
+  civilFromDays(days, year, month, day);
+
+  const std::int64_t seconds_of_day = us_of_day / 1'000'000;
+  appendFixedWidth(out, year, 4);
+  out += '-';
+  appendFixedWidth(out, month, 2);
+  out += '-';
+  appendFixedWidth(out, day, 2);
+  out += 'T';
+  appendFixedWidth(out, seconds_of_day / 3600, 2);
+  out += ':';
+  appendFixedWidth(out, seconds_of_day / 60 % 60, 2);
+  out += ':';
+  appendFixedWidth(out, seconds_of_day % 60, 2);
+  out += '.';
+  appendFixedWidth(out, us_of_day % 1'000'000, 6);
+  out += 'Z';
+}
+
+void appendDecisionRecordJson(std::string& out, const DecisionRecord& r) {
+  out += '{';
+  appendKey(out, "time");
+  out += '"';
+  appendRfc3339Utc(out, r.start_unix_us);
+  out += "\",";
+  appendStringField(out, "request_id", r.request_id);
+  appendStringField(out, "client_ip", r.client_ip);
+  appendNumberField(out, "client_port", r.client_port);
+  appendStringField(out, "listener", r.listener);
+  appendStringField(out, "tls_version", r.tls_version);
+  appendStringField(out, "alpn", r.alpn);
+  appendStringField(out, "sni", r.sni);
+  appendStringField(out, "protocol", r.protocol);
+  appendStringField(out, "method", r.method);
+  appendStringField(out, "authority", r.authority);
+  appendStringField(out, "path", r.path);
+  appendStringField(out, "route", r.route);
+  appendStringField(out, "upstream_cluster", r.upstream_cluster);
+  appendStringField(out, "upstream_endpoint", r.upstream_endpoint);
+  appendNumberField(out, "status", r.status);
+  appendStringField(out, "action", r.action);
+  appendStringField(out, "reason", r.reason);
+  appendStringField(out, "phase", r.phase);
+  appendNumberField(out, "bytes_in", r.bytes_in);
+  appendNumberField(out, "bytes_out", r.bytes_out);
+  appendNumberField(out, "duration_us", r.duration_us);
+  appendNumberField(out, "upstream_duration_us", r.upstream_duration_us);
+  appendKey(out, "late_reset");
+  out += r.late_reset ? "true" : "false";
+  out += "}\n";
+}
+
+}  // namespace rampart
