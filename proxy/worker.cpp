@@ -118,7 +118,7 @@ void Worker::drain(std::uint32_t timeout_ms) {
                                              context_->connections().end());
     for (auto* c : conns) c->startDrain();
     drain_timer_ = std::make_unique<Timer>(loop_, [this] { ev_break(loop_, EVBREAK_ALL); });
-    drain_timer_->armMs(timeout_ms);
+    drain_timer_->armMs(std::max<std::uint32_t>(1, timeout_ms));  // 0 = close at once
     drain_check_ = std::make_unique<Timer>(loop_, [this] { checkDrained(); });
     drain_check_->armMs(10);
   });

@@ -1,0 +1,113 @@
+// The configuration as parsed from YAML: plain data, validated, nothing compiled yet.
+// proxy/config/loader.cpp fills it (every key documented in docs/configuration.md);
+// proxy/config_snapshot.cpp compiles it into the immutable ConfigSnapshot workers use.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace rampart {
+
+enum class ListenerProtocol : std::uint8_t { Http1, H2c, H2 };  // yaml: http1 | h2c | h2
+
+struct TlsCertificateConfig {
+  std::string cert_file;                  // PEM chain
+  std::string key_file;                   // PEM private key
+  std::vector<std::string> server_names;  // SNI names: exact or "*.example.com"; empty = default only
+};
+
+struct TlsConfig {
+  std::vector<TlsCertificateConfig> certificates;  // at least one; the first is the default
+  std::string min_version = "1.2";                 // "1.2" | "1.3"
+  std::string ciphers;        // TLS1.2 cipher list; empty = built-in Mozilla "intermediate"
+  std::string ciphersuites;   // TLS1.3 suites; empty = OpenSSL default
+};
+
+struct ListenerConfig {
+  std::string name;
+  std::string address;  // "127.0.0.1:8080", "[::1]:8080", "0.0.0.0:80"
+  std::string host;     // split from address
+  std::uint16_t port = 0;
+  // plain listeners: http1 and/or h2c (prior knowledge); TLS listeners: h2 and/or http1 via ALPN
+  std::vector<ListenerProtocol> protocols;
+  bool has_tls = false;
+  TlsConfig tls;
+};
+
+struct AdminConfig {
+  std::string address = "127.0.0.1:9901";
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 9901;
+};
+
+struct LimitsConfig {
+  std::uint32_t max_request_line_bytes = 8192;
+  std::uint32_t max_header_bytes = 32768;      // sum of names+values (h1: whole head)
+  std::uint32_t max_header_count = 100;
+  std::uint32_t max_connections = 10000;       // per process, all listeners
+  std::uint32_t max_concurrent_streams = 100;  // h2 SETTINGS_MAX_CONCURRENT_STREAMS
+  std::uint32_t max_requests_per_connection = 10000;
+  std::uint32_t header_timeout_ms = 10000;     // whole request head must arrive within this
+  std::uint32_t body_idle_timeout_ms = 30000;  // no body byte for this long -> 408
+  std::uint32_t keepalive_idle_timeout_ms = 60000;  // idle connection between requests
+  std::uint32_t drain_timeout_ms = 10000;      // SIGTERM: in-flight requests get this long
+  // HTTP/2 abuse bounds (per connection, per second): beyond them GOAWAY ENHANCE_YOUR_CALM.
+  std::uint32_t h2_max_resets_per_second = 100;         // rapid reset (CVE-2023-44487)
+  std::uint32_t h2_max_control_frames_per_second = 200;  // SETTINGS, PING, PRIORITY, WINDOW_UPDATE, empty DATA
+  std::uint32_t h2_max_continuation_frames = 32;        // per header block (CVE-2024-27316)
+};
+
+struct DecisionLogConfig {
+  std::string path = "stdout";     // "stdout", "off", or a file path (appended)
+  std::uint32_t queue_lines = 65536;  // per worker; beyond it lines are dropped and counted
+};
+
+struct ForwardingConfig {
+  // The outermost hop distrusts what clients claim: by default X-Forwarded-* and X-Request-Id
+  // from the client are replaced. Set true only behind a trusted load balancer.
+  bool trust_incoming_forwarded = false;
+  bool trust_incoming_request_id = false;
+};
+
+enum class ClusterType : std::uint8_t { Static, Echo };  // yaml: static | echo
+
+struct HealthConfig {
+  std::uint32_t failure_threshold = 1;  // consecutive failures before the endpoint is skipped
+  std::uint32_t eject_ms = 5000;        // how long it is skipped
+};
+
+struct ClusterConfig {
+  std::string name;
+  ClusterType type = ClusterType::Static;
+  std::vector<std::string> endpoints;  // "127.0.0.1:9000" (static only)
+  std::uint32_t connect_timeout_ms = 2000;
+  std::uint32_t response_timeout_ms = 30000;  // request fully sent -> response head; also between body reads
+  std::uint32_t idle_timeout_ms = 60000;      // pooled idle connection lifetime
+  std::uint32_t max_idle_connections = 64;    // per endpoint per worker
+  HealthConfig health;
+};
+
+enum class EncodedSlashPolicy : std::uint8_t { Reject, Decode, Keep };  // reserved for issue 5
+
+struct RouteConfig {
+  std::string name;
+  std::vector<std::string> hosts = {"*"};  // exact ("api.example.com"), wildcard ("*.example.com"), "*"
+  std::string path_prefix = "/";
+  std::string cluster;
+  std::uint64_t max_body_bytes = 10 * 1024 * 1024;
+};
+
+struct Config {
+  std::string source_file;  // path it was loaded from (for messages)
+  std::uint32_t workers = 0;  // 0 = number of cores
+  std::vector<ListenerConfig> listeners;
+  AdminConfig admin;
+  LimitsConfig limits;
+  DecisionLogConfig decision_log;
+  ForwardingConfig forwarding;
+  std::vector<ClusterConfig> clusters;
+  std::vector<RouteConfig> routes;
+};
+
+}  // namespace rampart
