@@ -64,7 +64,12 @@ RequestHead buildUpstreamRequestHead(const RequestHead& request, const Connectio
   // Host first, as clients send it; the rest appended.
   HeaderList ordered;
   ordered.add("host", request.authority);
-  for (const auto& f : out.headers) ordered.add(f.name, f.value);
+  for (const auto& f : out.headers) {
+    // Dropped like nginx's default: "Content_Length" or "Transfer_Encoding" are valid tokens but
+    // CGI-style backends map '_' and '-' to the same variable, a framing-confusion vector.
+    if (f.name.find('_') != std::string::npos) continue;
+    ordered.add(f.name, f.value);
+  }
   ordered.add("x-forwarded-for", xff);
   ordered.add("x-forwarded-proto", proto);
   ordered.add("x-forwarded-host", host);

@@ -73,13 +73,14 @@ void Http1ServerCodec::parseHead() {
   parse_limits.max_header_bytes = limits.max_header_bytes;
   parse_limits.max_header_count = limits.max_header_count;
   RequestHead head;
-  auto result = http1::parseRequestHead(input, parse_limits, head);
+  auto result = http1::parseRequestHead(input, parse_limits, head, head_cursor_);
   if (result.status == http1::ParseStatus::NeedMore) return;
   if (result.status == http1::ParseStatus::Error) {
     rejectHead(http1::statusOf(result.error), http1::reasonOf(result.error), std::move(head));
     return;
   }
   input.erase(0, result.consumed);
+  head_cursor_ = {};
   head_timer_running_ = false;
   connection_.timer().disarm();
   head.scheme = connection_.info().tls ? "https" : "http";

@@ -10,6 +10,7 @@
 #include "proxy/downstream_stream.h"
 #include "proxy/exchange.h"
 #include "proxy/http1/chunked_decoder.h"
+#include "proxy/http1/request_parser.h"
 
 namespace rampart {
 
@@ -61,6 +62,8 @@ class Http1ServerCodec final : public ServerCodec, public DownstreamStream {
   HttpProtocol request_protocol_ = HttpProtocol::Http11;
   std::uint32_t requests_served_ = 0;
   std::chrono::steady_clock::time_point head_started_{};
+  // Validation progress inside a partial head, so a trickled head is not rescanned per byte.
+  http1::HeadCursor head_cursor_;
 };
 
 }  // namespace rampart
