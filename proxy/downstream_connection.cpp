@@ -185,6 +185,12 @@ void DownstreamConnection::doRead() {
     long n = readSome(input_.data() + old, kReadChunk);
     input_.resize(old + (n > 0 ? static_cast<std::size_t>(n) : 0));
     if (n == -1) break;
+    if (n == 0 && codec_ != nullptr && codec_->onPeerHalfClosed()) {
+      peer_half_closed_ = true;
+      read_enabled_ = false;
+      io_.enableRead(false);
+      break;
+    }
     if (n == 0 || n == -2) {
       close(n == 0 ? "downstream_closed" : "downstream_read_error");
       return;
@@ -282,7 +288,7 @@ void DownstreamConnection::flush() {
 }
 
 void DownstreamConnection::setReadEnabled(bool enabled) {
-  if (closed_) return;
+  if (closed_ || peer_half_closed_) return;
   read_enabled_ = enabled;
   io_.enableRead(enabled || ssl_write_wants_read_);
   if (enabled && ssl_ != nullptr && SSL_pending(ssl_) > 0)

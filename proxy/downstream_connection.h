@@ -34,6 +34,9 @@ class ServerCodec {
   virtual void onConnectionClosed() = 0;
   // Graceful shutdown began: finish in-flight requests, accept no new ones.
   virtual void startDrain() = 0;
+  // The client half-closed (EOF on read). Returns true to keep the connection open so the
+  // response in progress can still be written (then it closes); false to close now.
+  virtual bool onPeerHalfClosed() { return false; }
   // True when the codec wants the connection closed once output is flushed.
   virtual bool wantsClose() const = 0;
 };
@@ -110,6 +113,7 @@ class DownstreamConnection final : public Deletable {
   bool above_high_watermark_ = false;
   // TLS: a write that wants a read (or the reverse) retries on the other readiness.
   bool ssl_write_wants_read_ = false;
+  bool peer_half_closed_ = false;
   std::function<void()> on_destroy_;
 };
 

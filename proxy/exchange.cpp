@@ -92,7 +92,16 @@ void ActiveExchange::start(bool end_stream) {
   }
   for (const auto& stage : stages_)
     if (stage->requestBodyMode() == BodyMode::Buffer) buffer_request_body_ = true;
-  Verdict v = runPhase(Phase::RequestHeaders, 0, {}, false);
+  // The Connection phase runs per exchange, as ModSecurity's processConnection does: the facts
+  // are the connection's (address, TLS), the verdict applies to this request.
+  Verdict v = runPhase(Phase::Connection, 0, {}, false);
+  if (v.kind == Verdict::Kind::Pending) {
+    pending_phase_.reset();
+    sendLocalReply(500, "internal_stage_pending_unsupported", Phase::Connection, "error");
+    return;
+  }
+  if (!applyVerdict(v, Phase::Connection)) return;
+  v = runPhase(Phase::RequestHeaders, 0, {}, false);
   if (v.kind == Verdict::Kind::Pending) return;
   if (!applyVerdict(v, Phase::RequestHeaders)) return;
   continueAfterRequestHeaders();
@@ -100,7 +109,7 @@ void ActiveExchange::start(bool end_stream) {
 
 void ActiveExchange::continueAfterRequestHeaders() {
   if (route_ == nullptr) {
-    sendLocalReply(404, "no_route", Phase::RequestHeaders, "block");
+    sendLocalReply(404, "no_route", Phase::RequestHeaders, "error");  // docs: no_route is an error
     return;
   }
   request_headers_done_ = true;
@@ -336,7 +345,10 @@ void ActiveExchange::onDownstreamProtocolError(std::uint16_t status, std::string
   if (response_started_) {
     resetDownstream(reason);
   } else {
-    sendLocalReply(status, reason, Phase::RequestBody, "block");
+    // A malformed request is an `error` (docs/decision-record.md), decided while reading the
+    // head (request_headers) or, for a bad chunked body, while reading the body.
+    sendLocalReply(status, reason,
+                   request_headers_done_ ? Phase::RequestBody : Phase::RequestHeaders, "error");
   }
 }
 

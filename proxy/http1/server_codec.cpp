@@ -267,6 +267,14 @@ void Http1ServerCodec::onConnectionClosed() {
   }
 }
 
+bool Http1ServerCodec::onPeerHalfClosed() {
+  // A client may half-close after its last request (shutdown(SHUT_WR)); finish that response,
+  // then close. Without a complete request in flight there is nothing left to answer.
+  if (exchange_ == nullptr || !request_body_done_) return false;
+  close_after_response_ = true;
+  return true;
+}
+
 void Http1ServerCodec::startDrain() {
   close_when_idle_ = true;
   close_after_response_ = true;

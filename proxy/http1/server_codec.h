@@ -24,6 +24,7 @@ class Http1ServerCodec final : public ServerCodec, public DownstreamStream {
   void onOutputDrained() override;
   void onConnectionClosed() override;
   void startDrain() override;
+  bool onPeerHalfClosed() override;
   bool wantsClose() const override { return close_when_idle_ && exchange_ == nullptr; }
 
   // DownstreamStream

@@ -205,6 +205,10 @@ Http2ServerSession::Http2ServerSession(DownstreamConnection& connection) : conne
   nghttp2_option_set_max_outbound_ack(opt, 1000);  // SETTINGS/PING ack flood bound
   nghttp2_option_set_max_settings(opt, 32);        // entries per SETTINGS frame
   nghttp2_option_set_max_deflate_dynamic_table_size(opt, 4096);
+  // libnghttp2's own CONTINUATION cap (8 by default since the CVE-2024-28182 fix) would fire
+  // before h2_max_continuation_frames and drop the connection without GOAWAY; keep it just above
+  // ours so onBeginFrame decides (and counts) the flood.
+  nghttp2_option_set_max_continuations(opt, limits.h2_max_continuation_frames + 1);
   nghttp2_session_server_new2(&session_, cbs, this, opt);
   nghttp2_option_del(opt);
   nghttp2_session_callbacks_del(cbs);
@@ -330,6 +334,10 @@ void Http2ServerSession::onInput() {
                                         input.size());
   if (rv < 0) {
     input.clear();
+    if (rv == NGHTTP2_ERR_TOO_MANY_CONTINUATIONS) {
+      terminate(NGHTTP2_ENHANCE_YOUR_CALM, "h2_continuation_flood");  // GOAWAY, counted
+      return;
+    }
     if (!terminated_) {
       // nghttp2 has queued GOAWAY for protocol errors; send it, then close.
       terminated_ = true;
