@@ -91,7 +91,7 @@ void DownstreamConnection::onReady(int revents) {
   }
   if ((revents & EV_WRITE) || (ssl_write_wants_read_ && (revents & EV_READ))) flush();
   if (closed_) return;
-  if ((revents & EV_READ) && read_enabled_) doRead();
+  if ((revents & EV_READ) && (read_enabled_ || lingering_)) doRead();
 }
 
 void DownstreamConnection::doHandshake() {
@@ -177,14 +177,29 @@ long DownstreamConnection::writeSome(const char* buf, std::size_t len) {
 }
 
 void DownstreamConnection::doRead() {
-  // Bounded: at most a few chunks per readiness event so one client cannot starve the worker,
-  // and the input buffer never grows past what the codec allows (it disables reading).
-  for (int round = 0; round < 4 && read_enabled_ && !closed_; ++round) {
-    const std::size_t old = input_.size();
-    input_.resize(old + kReadChunk);
-    long n = readSome(input_.data() + old, kReadChunk);
-    input_.resize(old + (n > 0 ? static_cast<std::size_t>(n) : 0));
-    if (n == -1) break;
+  // Bounded: a few reads per readiness event so one client cannot starve the worker, and the
+  // input buffer never grows past what the codec allows (it disables reading).
+  char* scratch = worker_.readScratch();
+  if (lingering_) {
+    for (;;) {
+      long n = ::read(fd_, scratch, WorkerContext::kReadScratchBytes);
+      if (n > 0 && static_cast<std::size_t>(n) < linger_budget_) {
+        linger_budget_ -= static_cast<std::size_t>(n);
+        continue;
+      }
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+      close(n == 0 ? "closed_after_response" : "linger_budget_exceeded");
+      return;
+    }
+  }
+  bool would_block = false;
+  for (int round = 0; round < 8 && read_enabled_ && !closed_; ++round) {
+    long n = readSome(scratch, WorkerContext::kReadScratchBytes);
+    if (n == -1) {
+      would_block = true;
+      break;
+    }
     if (n == 0 && codec_ != nullptr && codec_->onPeerHalfClosed()) {
       peer_half_closed_ = true;
       read_enabled_ = false;
@@ -195,6 +210,7 @@ void DownstreamConnection::doRead() {
       close(n == 0 ? "downstream_closed" : "downstream_read_error");
       return;
     }
+    input_.append(scratch, static_cast<std::size_t>(n));
     if (codec_ == nullptr) {
       detectProtocol();
       if (codec_ == nullptr || closed_) return;
@@ -202,10 +218,12 @@ void DownstreamConnection::doRead() {
       codec_->onInput();
     }
     if (closed_) return;
-    if (ssl_ == nullptr && static_cast<std::size_t>(n) < kReadChunk) break;
+    if (ssl_ == nullptr && static_cast<std::size_t>(n) < WorkerContext::kReadScratchBytes) break;
   }
-  // Handles a read that is pending inside OpenSSL without a new socket event.
-  if (ssl_ != nullptr && read_enabled_ && !closed_ && SSL_pending(ssl_) > 0)
+  if (input_.empty() && input_.capacity() > 64 * 1024) std::string().swap(input_);
+  // Stopped by the round limit with records still buffered inside OpenSSL: no socket event will
+  // come for them, so continue on the next iteration. (After WANT_READ the socket wakes us.)
+  if (ssl_ != nullptr && !would_block && read_enabled_ && !closed_ && SSL_has_pending(ssl_))
     worker_.postLocal([this] { if (!closed_ && read_enabled_) doRead(); });
   scheduleFlush();
 }
@@ -237,7 +255,7 @@ void DownstreamConnection::installCodec(bool http2) {
 }
 
 void DownstreamConnection::write(std::string_view bytes) {
-  if (closed_) return;
+  if (closed_ || lingering_) return;
   output_.append(bytes);
   scheduleFlush();
 }
@@ -252,7 +270,7 @@ void DownstreamConnection::scheduleFlush() {
 }
 
 void DownstreamConnection::flush() {
-  if (closed_ || state_ == State::Handshaking) return;
+  if (closed_ || lingering_ || state_ == State::Handshaking) return;
   if (codec_ != nullptr) codec_->produceOutput();
   while (outputBytes() > 0) {
     long n = writeSome(output_.data() + output_offset_, outputBytes());
@@ -283,15 +301,32 @@ void DownstreamConnection::flush() {
   }
   if (closed_) return;
   if (outputBytes() == 0 && (close_after_flush_ || (codec_ != nullptr && codec_->wantsClose()))) {
-    close("closed_after_response");
+    startLingering();
   }
 }
 
+void DownstreamConnection::startLingering() {
+  if (lingering_ || closed_) return;
+  if (peer_half_closed_ || state_ != State::Active) {
+    close("closed_after_response");
+    return;
+  }
+  lingering_ = true;
+  if (ssl_ != nullptr) SSL_shutdown(ssl_);  // close_notify
+  ::shutdown(fd_, SHUT_WR);
+  linger_budget_ = 1024 * 1024;
+  timer_.setCallback([this] { close("linger_timeout"); });
+  timer_.armMs(2000);
+  read_enabled_ = true;
+  io_.enableRead(true);
+  io_.enableWrite(false);
+}
+
 void DownstreamConnection::setReadEnabled(bool enabled) {
-  if (closed_ || peer_half_closed_) return;
+  if (closed_ || peer_half_closed_ || lingering_) return;
   read_enabled_ = enabled;
   io_.enableRead(enabled || ssl_write_wants_read_);
-  if (enabled && ssl_ != nullptr && SSL_pending(ssl_) > 0)
+  if (enabled && ssl_ != nullptr && SSL_has_pending(ssl_))
     worker_.postLocal([this] { if (!closed_ && read_enabled_) doRead(); });
 }
 

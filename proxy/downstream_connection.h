@@ -50,7 +50,6 @@ struct ListenerRuntime {
 
 class DownstreamConnection final : public Deletable {
  public:
-  static constexpr std::size_t kReadChunk = 16 * 1024;
   static constexpr std::size_t kOutputHighWatermark = 256 * 1024;
   static constexpr std::size_t kOutputLowWatermark = 64 * 1024;
 
@@ -65,6 +64,9 @@ class DownstreamConnection final : public Deletable {
   void setReadEnabled(bool enabled);
   // Flushes on this loop iteration (after the current callback). Cheap to call often.
   void scheduleFlush();
+  // Closes once the output is flushed: first the write side (FIN), then unread input is drained
+  // for a short while (bounded) so the kernel does not answer it with a RST that could destroy
+  // the response before the client read it (nginx's lingering close).
   void closeAfterFlush();
   void close(std::string_view reason);
   void startDrain();
@@ -87,6 +89,7 @@ class DownstreamConnection final : public Deletable {
   void doHandshake();
   void doRead();
   void flush();
+  void startLingering();
   void detectProtocol();
   void installCodec(bool http2);
   // Returns bytes read, 0 on EOF, -1 on would-block, -2 on error.
@@ -114,6 +117,8 @@ class DownstreamConnection final : public Deletable {
   // TLS: a write that wants a read (or the reverse) retries on the other readiness.
   bool ssl_write_wants_read_ = false;
   bool peer_half_closed_ = false;
+  bool lingering_ = false;
+  std::size_t linger_budget_ = 0;
   std::function<void()> on_destroy_;
 };
 

@@ -83,7 +83,8 @@ int Server::run() {
   ev_signal_init(&sighup_, &Server::onSignal, SIGHUP);
   ev_signal_init(&sigterm_, &Server::onSignal, SIGTERM);
   ev_signal_init(&sigint_, &Server::onSignal, SIGINT);
-  for (ev_signal* s : {&sighup_, &sigterm_, &sigint_}) {
+  ev_signal_init(&sigusr1_, &Server::onSignal, SIGUSR1);  // decision log rotation
+  for (ev_signal* s : {&sighup_, &sigterm_, &sigint_, &sigusr1_}) {
     s->data = this;
     ev_signal_start(loop_, s);
   }
@@ -201,6 +202,11 @@ void Server::onSignal(struct ev_loop*, ev_signal* w, int) {
   auto* self = static_cast<Server*>(w->data);
   if (w->signum == SIGHUP) {
     (void)self->reload();
+  } else if (w->signum == SIGUSR1) {
+    if (self->log_writer_) {
+      std::string error = self->log_writer_->reopen();
+      if (!error.empty()) logLine("decision log reopen failed, still writing the old file: " + error);
+    }
   } else {
     self->beginDrain();
   }

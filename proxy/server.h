@@ -46,7 +46,7 @@ class Server {
   std::unique_ptr<AdminServer> admin_;
   std::atomic<std::uint64_t> connection_count_{0};
   WorkerStats main_stats_;  // reload counters live on the main thread
-  ev_signal sighup_{}, sigterm_{}, sigint_{};
+  ev_signal sighup_{}, sigterm_{}, sigint_{}, sigusr1_{};
   ev_timer drain_watch_{};
   bool draining_ = false;
 };

@@ -59,6 +59,8 @@ Result<std::shared_ptr<TlsServerContext>> TlsServerContext::create(const Listene
                                  SSL_OP_NO_TICKET);
     SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
                               SSL_MODE_RELEASE_BUFFERS);
+    // Read whole TLS records (and what follows) per read(2), not a 5-byte header then the body.
+    SSL_CTX_set_read_ahead(ctx, 1);
     const std::string ciphers = tls.ciphers.empty() ? kDefaultCiphers : tls.ciphers;
     if (SSL_CTX_set_cipher_list(ctx, ciphers.c_str()) != 1)
       return fail("bad ciphers '" + ciphers + "': " + drainOpenSslErrors());

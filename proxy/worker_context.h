@@ -49,6 +49,10 @@ class WorkerContext {
   // Runs `fn` on this worker after the current callback returns (same thread, next iteration).
   void postLocal(std::function<void()> fn);
 
+  // Scratch space for socket reads on this worker (no per-connection zero-filled buffers).
+  static constexpr std::size_t kReadScratchBytes = 64 * 1024;
+  char* readScratch() { return read_scratch_.get(); }
+
   // A new 128-bit random request id as 32 hex characters.
   std::string newRequestId();
 
@@ -76,6 +80,7 @@ class WorkerContext {
   std::uint64_t id_seed_[2];
   std::uint64_t id_counter_ = 0;
   std::unordered_set<DownstreamConnection*> connections_;
+  std::unique_ptr<char[]> read_scratch_ = std::make_unique<char[]>(kReadScratchBytes);
   bool draining_ = false;
 };
 

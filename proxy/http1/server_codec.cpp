@@ -24,25 +24,35 @@ bool headerHasToken(const HeaderList& headers, std::string_view name, std::strin
 }  // namespace
 
 Http1ServerCodec::Http1ServerCodec(DownstreamConnection& connection) : connection_(connection) {
-  connection_.timer().setCallback([this] {
-    if (closed_) return;
-    if (exchange_ != nullptr) return;  // the exchange runs its own body timer
-    if (head_timer_running_ && !connection_.input().empty()) {
-      rejectHead(408, "header_timeout", RequestHead{});
-    } else {
-      connection_.close(requests_served_ == 0 ? "header_timeout" : "keepalive_timeout");
-    }
-  });
+  connection_.timer().setCallback([this] { onTimer(); });
   head_timer_running_ = true;
   connection_.timer().armMs(connection_.acceptSnapshot().config.limits.header_timeout_ms);
 }
 
 Http1ServerCodec::~Http1ServerCodec() { exchange_.reset(); }
 
+void Http1ServerCodec::onTimer() {
+  if (closed_) return;
+  if (discarding_body_) {
+    connection_.close("discard_body_timeout");
+    return;
+  }
+  if (exchange_ != nullptr) return;  // the exchange runs its own body timer
+  if (head_timer_running_ && !connection_.input().empty()) {
+    rejectHead(408, "header_timeout", RequestHead{});
+  } else {
+    connection_.close(requests_served_ == 0 ? "header_timeout" : "keepalive_timeout");
+  }
+}
+
 void Http1ServerCodec::onInput() { processInput(); }
 
 void Http1ServerCodec::processInput() {
   if (closed_) return;
+  if (discarding_body_) {
+    processBody();
+    if (closed_ || discarding_body_) return;
+  }
   if (exchange_ == nullptr) {
     if (close_when_idle_ || close_after_response_) return;
     parseHead();
@@ -103,6 +113,8 @@ void Http1ServerCodec::parseHead() {
   }
   response_body_allowed_ = head.method != "HEAD";
   body_paused_ = false;
+  expect_continue_ = head.expect_continue;
+  sent_100_continue_ = false;
   const bool end_stream = request_body_done_;
   exchange_ = std::make_unique<ActiveExchange>(connection_.worker(), *this, connection_.info(),
                                                connection_.worker().config(), std::move(head),
@@ -133,35 +145,64 @@ void Http1ServerCodec::rejectHead(std::uint16_t status, std::string_view reason,
 
 void Http1ServerCodec::processBody() {
   auto& input = connection_.input();
-  while (!closed_ && exchange_ != nullptr && !request_body_done_ && !body_paused_ &&
-         !input.empty()) {
+  while (!closed_ && (exchange_ != nullptr || discarding_body_) && !request_body_done_ &&
+         !body_paused_ && !input.empty()) {
+    std::string_view data;
+    std::size_t consumed = 0;
     if (framing_ == BodyFraming::ContentLength) {
-      const std::size_t take =
-          static_cast<std::size_t>(std::min<std::uint64_t>(body_remaining_, input.size()));
-      body_remaining_ -= take;
+      consumed = static_cast<std::size_t>(std::min<std::uint64_t>(body_remaining_, input.size()));
+      body_remaining_ -= consumed;
       request_body_done_ = body_remaining_ == 0;
-      std::string chunk = input.substr(0, take);
-      input.erase(0, take);
-      exchange_->onRequestData(chunk, request_body_done_);
+      data = std::string_view(input.data(), consumed);
     } else {
       decoded_.clear();
       auto step = chunked_->feed(input, decoded_);
-      input.erase(0, step.consumed);
+      consumed = step.consumed;
       if (step.status == http1::ChunkedDecoder::Status::Error) {
+        input.erase(0, consumed);
         request_body_done_ = true;
         close_after_response_ = true;
+        if (discarding_body_) {
+          connection_.close("discarded_body_malformed");
+          return;
+        }
         exchange_->onDownstreamProtocolError(http1::statusOf(step.error),
                                              http1::reasonOf(step.error));
         return;
       }
       request_body_done_ = step.status == http1::ChunkedDecoder::Status::Done;
-      if (!decoded_.empty() || request_body_done_) exchange_->onRequestData(decoded_, request_body_done_);
-      if (step.consumed == 0) break;
+      data = decoded_;
     }
+    if (discarding_body_) {
+      if (data.size() > discard_budget_) {
+        connection_.close("discarded_body_too_large");
+        return;
+      }
+      discard_budget_ -= data.size();
+    } else if (!data.empty() || request_body_done_) {
+      // The exchange copies what it forwards; the view is valid until the erase below.
+      exchange_->onRequestData(data, request_body_done_);
+    }
+    input.erase(0, consumed);
+    if (consumed == 0) break;
+  }
+  if (discarding_body_ && request_body_done_ && !closed_) {
+    discarding_body_ = false;
+    connection_.timer().disarm();
+    if (close_after_response_) {
+      close_when_idle_ = true;
+      connection_.closeAfterFlush();
+      return;
+    }
+    armKeepAliveTimer();
+    connection_.worker().postLocal([this, conn = &connection_] {
+      if (!conn->closed() && !closed_) processInput();
+    });
   }
 }
 
 void Http1ServerCodec::encode100Continue() {
+  sent_100_continue_ = true;
   connection_.write("HTTP/1.1 100 Continue\r\n\r\n");
 }
 
@@ -209,8 +250,27 @@ void Http1ServerCodec::encodeData(std::string_view data, bool end_stream) {
 
 void Http1ServerCodec::finishExchange() {
   if (exchange_ == nullptr) return;
-  if (!request_body_done_) close_after_response_ = true;  // answered before the body was read
   connection_.worker().deferDelete(std::move(exchange_));
+  if (!request_body_done_) {
+    // Answered before the body was read. A client that waits for 100-continue will not send the
+    // body; anything it sends anyway must never be parsed as a next request. So: drop a small
+    // remainder and keep the connection, otherwise close (lingering).
+    const bool small = framing_ == BodyFraming::Chunked ||
+                       (framing_ == BodyFraming::ContentLength && body_remaining_ <= kMaxDiscardBytes);
+    const bool client_waits = expect_continue_ && !sent_100_continue_;
+    if (small && !client_waits && !close_after_response_) {
+      discarding_body_ = true;
+      discard_budget_ = kMaxDiscardBytes;
+      body_paused_ = false;
+      connection_.setReadEnabled(true);
+      connection_.timer().armMs(connection_.acceptSnapshot().config.limits.body_idle_timeout_ms);
+      connection_.worker().postLocal([this, conn = &connection_] {
+        if (!conn->closed() && !closed_) processInput();
+      });
+      return;
+    }
+    close_after_response_ = true;
+  }
   if (close_after_response_) {
     close_when_idle_ = true;
     connection_.setReadEnabled(false);
@@ -255,8 +315,7 @@ void Http1ServerCodec::setRequestBodyPaused(bool paused) {
 }
 
 void Http1ServerCodec::abandonRequestBody() {
-  close_after_response_ = true;
-  connection_.setReadEnabled(false);
+  // Decided in finishExchange(): discard a small remainder, or close.
 }
 
 void Http1ServerCodec::onConnectionClosed() {

@@ -45,6 +45,7 @@ class Http1ServerCodec final : public ServerCodec, public DownstreamStream {
   void rejectHead(std::uint16_t status, std::string_view reason, RequestHead&& partial);
   void finishExchange();
   void armKeepAliveTimer();
+  void onTimer();
 
   DownstreamConnection& connection_;
   std::unique_ptr<ActiveExchange> exchange_;
@@ -59,6 +60,13 @@ class Http1ServerCodec final : public ServerCodec, public DownstreamStream {
   bool close_after_response_ = false;
   bool close_when_idle_ = false;
   bool head_timer_running_ = false;
+  // The response ended before the request body was read: the rest of a small body is read and
+  // dropped so the connection can be reused (nginx's discard body), else the connection closes.
+  static constexpr std::uint64_t kMaxDiscardBytes = 256 * 1024;
+  bool discarding_body_ = false;
+  std::uint64_t discard_budget_ = 0;
+  bool sent_100_continue_ = false;
+  bool expect_continue_ = false;
   bool closed_ = false;
   HttpProtocol request_protocol_ = HttpProtocol::Http11;
   std::uint32_t requests_served_ = 0;

@@ -238,6 +238,14 @@ void Http1UpstreamRequest::completeResponse(std::string_view last_data) {
 }
 
 void Http1UpstreamRequest::onConnectionClosed(bool error) {
+  if (connection_ != nullptr && !connection_->connected()) {
+    // The non-blocking connect failed (refused, unreachable): a connect failure for the
+    // reason and for passive health, not an upstream reset.
+    worker_.upstreamPools().reportFailure(cluster_, endpoint_);
+    worker_.stats().inc(Counter::upstream_connect_errors_total);
+    fail(502, "upstream_connect_failed", true);
+    return;
+  }
   if (state_ == ResponseState::Body && response_close_delimited_ && !error) {
     completeResponse({});
     return;

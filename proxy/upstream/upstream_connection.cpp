@@ -38,6 +38,7 @@ UpstreamConnection::UpstreamConnection(WorkerContext& worker, int fd, std::strin
       timer_(worker.loop(), [] {}) {}
 
 UpstreamConnection::~UpstreamConnection() {
+  *alive_ = false;
   io_.stop();
   timer_.disarm();
   ::close(fd_);
@@ -93,8 +94,19 @@ void UpstreamConnection::onReady(int revents) {
 void UpstreamConnection::write(std::string_view bytes) {
   if (closed_) return;
   output_.append(bytes);
-  if (connected_) flush();
+  if (connected_) scheduleFlush();
   if (outputBytes() > kHighWatermark) above_high_ = true;
+}
+
+void UpstreamConnection::scheduleFlush() {
+  // One send() per loop iteration, however many pieces (head, body chunks) were written.
+  if (flush_scheduled_) return;
+  flush_scheduled_ = true;
+  worker_.postLocal([this, alive = std::weak_ptr<bool>(alive_)] {
+    if (alive.expired()) return;
+    flush_scheduled_ = false;
+    if (!closed_) flush();
+  });
 }
 
 void UpstreamConnection::flush() {

@@ -50,6 +50,7 @@ class UpstreamConnection {
   UpstreamConnection(WorkerContext& worker, int fd, std::string endpoint);
   void onReady(int revents);
   void flush();
+  void scheduleFlush();
   void fail(bool error);
 
   WorkerContext& worker_;
@@ -65,6 +66,8 @@ class UpstreamConnection {
   bool read_enabled_ = true;
   bool closed_ = false;
   bool above_high_ = false;
+  bool flush_scheduled_ = false;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   std::uint32_t requests_served_ = 0;
 };
 

@@ -1,0 +1,424 @@
+#!/usr/bin/env bash
+# bench/run.sh: rampart (inspection off) against nginx as plain reverse proxies, in one run.
+#
+# Everything runs on loopback, and both proxies share one backend:
+#   core 0: the proxy under test (nginx with worker_processes 1, or rampart with workers: 1)
+#   core 1: the backend (nginx, worker_processes 1, answers 200 "ok\n") and the load generator
+#           (wrk for HTTP/1.1 keep-alive, h2load for h2 over TLS 1.3)
+# Scenarios: GET, POST 2 KiB, POST 64 KiB, each over HTTP/1.1 and over h2+TLS, each against
+#   nginx, rampart (decision_log "off", like-for-like with nginx's access_log off) and
+#   rampart+log (decision_log written to a file in the temp dir, which is part of the product).
+# For every run: req/s and p99 from the tool, and the proxy's CPU time per request
+# (utime+stime delta from /proc/PID/stat over exactly the measured window, divided by the
+# requests the tool completed). The proxies' peak RSS (VmHWM) is reported at the end.
+#
+# usage: bench/run.sh [--quick] [--out FILE] [--rampart BIN] [--duration S] [--keep]
+#   --quick      3 s per run, 1 s warm-up (smoke run)
+#   --out FILE   where the Markdown report goes (default /tmp/rampart-bench.md)
+#   --rampart    the binary (default build/release/rampart)
+#   --duration   seconds per measured run (default 10)
+#   --keep       keep the temp dir (configs, logs, h2load per-request logs)
+#   --backend M  read (default): the backend reads the whole request body before answering;
+#                discard: plain `return 200`, which answers before reading the body (nginx
+#                discards it afterwards), so large POSTs get an early response
+# Env: BENCH_PORT_BASE (default 18100): ports BASE..BASE+9 on 127.0.0.1 are used.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+duration=10
+warmup=2
+out=/tmp/rampart-bench.md
+rampart_bin="$root/build/release/rampart"
+keep=0
+mode=full
+backend_mode="read"
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --quick) duration=3; warmup=1; mode=quick ;;
+    --out) out=$2; shift ;;
+    --rampart) rampart_bin=$2; shift ;;
+    --duration) duration=$2; shift ;;
+    --keep) keep=1 ;;
+    --backend) backend_mode=$2; shift
+      [[ $backend_mode == read || $backend_mode == discard ]] || { echo "--backend read|discard" >&2; exit 2; } ;;
+    -h|--help) sed -n 2,25p "$0"; exit 0 ;;
+    *) echo "unknown argument: $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+for tool in nginx wrk h2load curl openssl taskset; do
+  command -v "$tool" >/dev/null || { echo "missing $tool (apt-get install -y nginx wrk nghttp2-client curl openssl util-linux)" >&2; exit 1; }
+done
+[[ -x $rampart_bin ]] || { echo "no rampart binary at $rampart_bin (cmake --preset release && cmake --build --preset release --target rampart)" >&2; exit 1; }
+ncpu=$(nproc)
+[[ $ncpu -ge 2 ]] || { echo "need at least 2 cores (have $ncpu)" >&2; exit 1; }
+
+base=${BENCH_PORT_BASE:-18100}
+port_backend=$base
+port_nginx_h1=$((base + 1)) port_nginx_tls=$((base + 2))
+port_ra_h1=$((base + 3)) port_ra_tls=$((base + 4)) port_ra_admin=$((base + 5))
+port_ral_h1=$((base + 6)) port_ral_tls=$((base + 7)) port_ral_admin=$((base + 8))
+for p in $(seq "$base" $((base + 8))); do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+    echo "port $p is in use (set BENCH_PORT_BASE)" >&2; exit 1
+  fi
+done
+
+tmp=$(mktemp -d /tmp/rampart-bench.XXXXXX)
+pids=()
+cleanup() {
+  local p
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  if [[ $keep == 1 ]]; then echo "temp dir kept: $tmp" >&2; else rm -rf "$tmp"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+clk_tck=$(getconf CLK_TCK)
+
+# ---------------------------------------------------------------- files
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+  -subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1 \
+  -keyout "$tmp/key.pem" -out "$tmp/cert.pem" 2>/dev/null
+head -c 1536 /dev/urandom | base64 -w0 >"$tmp/body2k"     # 2048 bytes
+head -c 49152 /dev/urandom | base64 -w0 >"$tmp/body64k"   # 65536 bytes
+cat >"$tmp/post.lua" <<'EOF'
+wrk.method = "POST"
+local f = assert(io.open(os.getenv("BENCH_BODY"), "rb"))
+wrk.body = f:read("*a")
+f:close()
+wrk.headers["Content-Type"] = "application/octet-stream"
+EOF
+
+nginx_common() {  # $1 = instance dir
+  cat <<EOF
+worker_processes 1;
+events { worker_connections 8192; multi_accept on; }
+http {
+  access_log off;
+  client_body_temp_path $1/client_body;
+  proxy_temp_path $1/proxy;
+  fastcgi_temp_path $1/fastcgi;
+  uwsgi_temp_path $1/uwsgi;
+  scgi_temp_path $1/scgi;
+  keepalive_requests 100000000;
+  keepalive_timeout 120s;
+  client_max_body_size 1m;
+  client_body_buffer_size 128k;
+EOF
+}
+
+mkdir -p "$tmp/backend/empty" "$tmp/nginx"
+if [[ $backend_mode == discard ]]; then
+  # nginx's `return` answers at once and discards the body afterwards: for a 64 KiB POST the
+  # response can come back before the proxy has finished sending the body.
+  backend_location='    location / { return 200 "ok\n"; }'
+else
+  # Read the whole body before answering, as an application would: the mirror module reads the
+  # body (precontent phase) before the content phase; the static handler then fails (403 for
+  # GET /, 405 for POST) and error_page turns that into the same 200 "ok\n".
+  backend_location="    location / {
+      mirror /_sink;
+      mirror_request_body on;
+      root $tmp/backend/empty;
+      error_page 403 404 405 =200 @ok;
+    }
+    location = /_sink { internal; return 204; }
+    location @ok { return 200 \"ok\\n\"; }"
+fi
+{
+  nginx_common "$tmp/backend"
+  cat <<EOF
+  server {
+    listen 127.0.0.1:$port_backend backlog=4096;
+$backend_location
+  }
+}
+EOF
+} >"$tmp/backend/nginx.conf"
+
+{
+  nginx_common "$tmp/nginx"
+  cat <<EOF
+  upstream backend {
+    server 127.0.0.1:$port_backend;
+    keepalive 64;
+    keepalive_requests 100000000;
+  }
+  server {
+    listen 127.0.0.1:$port_nginx_h1 backlog=4096;
+    listen 127.0.0.1:$port_nginx_tls ssl http2 backlog=4096;
+    ssl_certificate $tmp/cert.pem;
+    ssl_certificate_key $tmp/key.pem;
+    ssl_protocols TLSv1.3;
+    location / {
+      proxy_pass http://backend;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+    }
+  }
+}
+EOF
+} >"$tmp/nginx/nginx.conf"
+
+rampart_conf() {  # $1 h1 port, $2 tls port, $3 admin port, $4 decision_log path
+  cat <<EOF
+workers: 1
+listeners:
+  - name: plain
+    address: 127.0.0.1:$1
+    protocols: [http1]
+  - name: tls
+    address: 127.0.0.1:$2
+    protocols: [h2, http1]
+    tls:
+      min_version: "1.3"
+      certificates:
+        - cert: $tmp/cert.pem
+          key: $tmp/key.pem
+admin:
+  address: 127.0.0.1:$3
+limits:
+  max_requests_per_connection: 100000000
+  keepalive_idle_timeout_ms: 120000
+decision_log:
+  path: "$4"
+clusters:
+  - name: backend
+    type: static
+    endpoints: ["127.0.0.1:$port_backend"]
+    max_idle_connections: 64
+routes:
+  - name: all
+    hosts: ["*"]
+    path_prefix: /
+    cluster: backend
+    max_body_bytes: 1048576
+EOF
+}
+rampart_conf "$port_ra_h1" "$port_ra_tls" "$port_ra_admin" off >"$tmp/rampart.yaml"
+rampart_conf "$port_ral_h1" "$port_ral_tls" "$port_ral_admin" "$tmp/decisions.log" >"$tmp/rampart-log.yaml"
+"$rampart_bin" validate "$tmp/rampart.yaml" >/dev/null
+"$rampart_bin" validate "$tmp/rampart-log.yaml" >/dev/null
+
+# ---------------------------------------------------------------- start
+start_nginx() {  # $1 cpu, $2 instance dir
+  taskset -c "$1" nginx -p "$2" -c "$2/nginx.conf" -e "$2/error.log" \
+    -g "daemon off; pid $2/nginx.pid; error_log $2/error.log;" &
+  pids+=($!)
+}
+start_rampart() {  # $1 config, $2 log prefix
+  taskset -c 0 "$rampart_bin" serve --config "$1" >"$2.stdout" 2>"$2.stderr" &
+  pids+=($!)
+}
+start_nginx 1 "$tmp/backend"; pid_backend=${pids[-1]}
+start_nginx 0 "$tmp/nginx"; pid_nginx=${pids[-1]}
+start_rampart "$tmp/rampart.yaml" "$tmp/rampart"; pid_ra=${pids[-1]}
+start_rampart "$tmp/rampart-log.yaml" "$tmp/rampart-log"; pid_ral=${pids[-1]}
+
+wait_up() {  # $1 url
+  local _
+  for _ in $(seq 100); do
+    if curl -sk -o /dev/null --max-time 1 "$1"; then return 0; fi
+    sleep 0.1
+  done
+  echo "not answering: $1" >&2
+  tail -n 20 "$tmp"/*.stderr "$tmp"/*/error.log >&2 2>/dev/null || true
+  exit 1
+}
+for u in "http://127.0.0.1:$port_backend/" "http://127.0.0.1:$port_nginx_h1/" \
+         "https://127.0.0.1:$port_nginx_tls/" "http://127.0.0.1:$port_ra_h1/" \
+         "https://127.0.0.1:$port_ra_tls/" "http://127.0.0.1:$port_ral_h1/" \
+         "https://127.0.0.1:$port_ral_tls/"; do
+  wait_up "$u"
+done
+
+# Functional check: each proxy returns the backend's body, for GET and a 64 KiB POST, over
+# HTTP/1.1 and h2.
+check() {  # $1 url, $2 extra curl args
+  local got
+  # shellcheck disable=SC2086
+  got=$(curl -sk --max-time 5 $2 -w ' %{http_code} %{http_version}' "$1") || true
+  case "$got" in
+    "ok"$'\n'" 200 "*) ;;
+    *) echo "functional check failed for $1 $2: '$got'" >&2; exit 1 ;;
+  esac
+}
+for u in "http://127.0.0.1:$port_nginx_h1/" "http://127.0.0.1:$port_ra_h1/" "http://127.0.0.1:$port_ral_h1/"; do
+  check "$u" "--http1.1"; check "$u" "--http1.1 --data-binary @$tmp/body64k"
+done
+for u in "https://127.0.0.1:$port_nginx_tls/" "https://127.0.0.1:$port_ra_tls/" "https://127.0.0.1:$port_ral_tls/"; do
+  check "$u" "--http2"; check "$u" "--http2 --data-binary @$tmp/body64k"
+done
+
+# ---------------------------------------------------------------- measuring
+proc_tree() {  # $1 pid -> the pid and its children (nginx master + worker)
+  echo "$1"
+  pgrep -P "$1" || true
+}
+cpu_ticks() {  # sum of utime+stime over a pid and its children
+  local sum=0 p t
+  for p in $(proc_tree "$1"); do
+    t=$(sed 's/^.*) //' "/proc/$p/stat" 2>/dev/null | awk '{print $12 + $13}') || t=0
+    sum=$((sum + ${t:-0}))
+  done
+  echo "$sum"
+}
+hwm_kib() {  # largest VmHWM among a pid and its children (for nginx: the worker)
+  local best=0 p v
+  for p in $(proc_tree "$1"); do
+    v=$(awk '/^VmHWM:/ {print $2}' "/proc/$p/status" 2>/dev/null) || v=0
+    [[ ${v:-0} -gt $best ]] && best=$v
+  done
+  echo "$best"
+}
+alive() {
+  local p
+  for p in "$pid_backend" "$pid_nginx" "$pid_ra" "$pid_ral"; do
+    kill -0 "$p" 2>/dev/null || { echo "process $p died" >&2; tail -n 30 "$tmp"/*.stderr "$tmp"/*/error.log >&2 2>/dev/null; exit 1; }
+  done
+}
+
+to_ms() {  # "1.23ms" / "456.00us" / "1.20s" -> ms
+  awk -v v="$1" 'BEGIN {
+    if (v ~ /us$/) { sub(/us$/, "", v); printf "%.2f", v / 1000 }
+    else if (v ~ /ms$/) { sub(/ms$/, "", v); printf "%.2f", v }
+    else if (v ~ /m$/) { sub(/m$/, "", v); printf "%.2f", v * 60000 }
+    else if (v ~ /s$/) { sub(/s$/, "", v); printf "%.2f", v * 1000 }
+    else printf "?" }'
+}
+
+# run_load PROTO BODY URL SECONDS OUTFILE: run the load generator on core 1.
+run_load() {
+  local proto=$1 body=$2 url=$3 secs=$4 of=$5
+  if [[ $proto == h1 ]]; then
+    if [[ $body == none ]]; then
+      taskset -c 1 wrk -t1 -c32 -d"${secs}s" --latency "$url" >"$of" 2>&1
+    else
+      BENCH_BODY=$body taskset -c 1 wrk -t1 -c32 -d"${secs}s" --latency -s "$tmp/post.lua" "$url" >"$of" 2>&1
+    fi
+  else
+    local dflag=()
+    [[ $body != none ]] && dflag=(-d "$body")
+    taskset -c 1 h2load -c 16 -m 10 -t 1 -D "$secs" "${dflag[@]}" --log-file="$of.log" "$url" >"$of" 2>&1
+  fi
+}
+
+results=()   # "scenario|proto|proxy|rps|p99|cpu_us|errors"
+declare -A cpu_of
+run_one() {  # scenario proto proxy-label pid url body
+  local scen=$1 proto=$2 label=$3 pid=$4 url=$5 body=$6
+  local tag="${scen}-${proto}-${label}" of
+  of="$tmp/load-$tag.txt"
+  alive
+  run_load "$proto" "$body" "$url" "$warmup" "$tmp/warm-$tag.txt" || true
+  sleep 0.3
+  local t0 t1 requests rps p99 errors
+  t0=$(cpu_ticks "$pid")
+  run_load "$proto" "$body" "$url" "$duration" "$of" || { echo "load generator failed ($tag):" >&2; cat "$of" >&2; exit 1; }
+  t1=$(cpu_ticks "$pid")
+  if [[ $proto == h1 ]]; then
+    requests=$(awk '/requests in/ {print $1}' "$of")
+    rps=$(awk '/^Requests\/sec:/ {printf "%.0f", $2}' "$of")
+    p99=$(to_ms "$(awk '$1 == "99%" {print $2}' "$of")")
+    local non2xx sockerr
+    non2xx=$(awk '/Non-2xx or 3xx responses:/ {print $NF}' "$of"); non2xx=${non2xx:-0}
+    sockerr=$(awk '/Socket errors:/ {sub(/.*Socket errors: /, ""); print}' "$of")
+    errors="non2xx=$non2xx"
+    [[ -n $sockerr ]] && errors+=" sockerr=[$sockerr]"
+    [[ $non2xx == 0 && -z $sockerr ]] && errors=0
+  else
+    grep -q 'Application protocol: h2' "$of" || { echo "h2load did not negotiate h2 ($tag):" >&2; cat "$of" >&2; exit 1; }
+    requests=$(awk '/^requests:/ {print $6}' "$of")   # "N done"
+    rps=$(awk '/^finished in/ {gsub(/,/, ""); printf "%.0f", $4}' "$of")
+    p99=$(awk -F'\t' '$2 >= 0 {print $3}' "$of.log" | sort -n |
+          awk '{v[NR] = $1} END { if (NR == 0) { print "?"; exit } i = int(NR * 0.99 + 0.999999); if (i > NR) i = NR; printf "%.2f", v[i] / 1000 }')
+    local failed errored timeout s3 s4 s5
+    read -r failed errored timeout < <(awk '/^requests:/ {print $10, $12, $14}' "$of")
+    read -r s3 s4 s5 < <(awk '/^status codes:/ {print $5, $7, $9}' "$of")
+    errors=0
+    if [[ "$failed$errored$timeout$s3$s4$s5" != "000000" ]]; then
+      errors="failed=$failed errored=$errored timeout=$timeout 3xx=$s3 4xx=$s4 5xx=$s5"
+    fi
+  fi
+  local cpu_us
+  cpu_us=$(awk -v d=$((t1 - t0)) -v hz="$clk_tck" -v n="$requests" 'BEGIN { if (n > 0) printf "%.2f", d * 1e6 / hz / n; else print "?" }')
+  cpu_of["$scen|$proto|$label"]=$cpu_us
+  results+=("$scen|$proto|$label|$rps|$p99|$cpu_us|$errors")
+  printf '  %-8s %-7s %-12s %9s req/s  p99 %7s ms  cpu %7s us/req  (%s requests, %s ticks)  errors: %s\n' \
+    "$scen" "$proto" "$label" "$rps" "$p99" "$cpu_us" "$requests" $((t1 - t0)) "$errors" >&2
+}
+
+scenarios=("GET:none" "POST-2KiB:$tmp/body2k" "POST-64KiB:$tmp/body64k")
+echo "rampart bench ($mode): ${duration}s per run, ${warmup}s warm-up; temp dir $tmp" >&2
+started=$(date +%s)
+for s in "${scenarios[@]}"; do
+  scen=${s%%:*} body=${s#*:}
+  for proto in h1 h2tls; do
+    if [[ $proto == h1 ]]; then
+      run_one "$scen" "$proto" nginx "$pid_nginx" "http://127.0.0.1:$port_nginx_h1/" "$body"
+      run_one "$scen" "$proto" rampart "$pid_ra" "http://127.0.0.1:$port_ra_h1/" "$body"
+      run_one "$scen" "$proto" rampart+log "$pid_ral" "http://127.0.0.1:$port_ral_h1/" "$body"
+    else
+      run_one "$scen" "$proto" nginx "$pid_nginx" "https://127.0.0.1:$port_nginx_tls/" "$body"
+      run_one "$scen" "$proto" rampart "$pid_ra" "https://127.0.0.1:$port_ra_tls/" "$body"
+      run_one "$scen" "$proto" rampart+log "$pid_ral" "https://127.0.0.1:$port_ral_tls/" "$body"
+    fi
+  done
+done
+alive
+elapsed=$(($(date +%s) - started))
+hwm_nginx=$(hwm_kib "$pid_nginx") hwm_ra=$(hwm_kib "$pid_ra") hwm_ral=$(hwm_kib "$pid_ral")
+log_lines=$(wc -l <"$tmp/decisions.log" 2>/dev/null || echo 0)
+log_bytes=$(stat -c %s "$tmp/decisions.log" 2>/dev/null || echo 0)
+ral_requests=0
+for f in "$tmp"/load-*-rampart+log.txt "$tmp"/warm-*-rampart+log.txt; do
+  if grep -q 'requests in' "$f"; then n=$(awk '/requests in/ {print $1}' "$f")
+  else n=$(awk '/^requests:/ {print $6}' "$f"); fi
+  ral_requests=$((ral_requests + ${n:-0}))
+done
+sleep 1   # let the log writer flush
+log_lines=$(wc -l <"$tmp/decisions.log" 2>/dev/null || echo 0)
+
+# ---------------------------------------------------------------- report
+proto_name() { [[ $1 == h1 ]] && echo "HTTP/1.1" || echo "h2+TLS1.3"; }
+{
+  echo "# rampart vs nginx: reverse proxy benchmark"
+  echo
+  echo "$(date -u +%Y-%m-%dT%H:%MZ), $(uname -r), $ncpu cores ($(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)),"
+  echo "$("$rampart_bin" version), nginx $(nginx -v 2>&1 | sed 's/.*nginx\///'), $(wrk -v 2>&1 | awk 'NR == 1 {print "wrk", $2}'), $(h2load --version | awk '{print $2}')."
+  echo "Mode: $mode, ${duration}s per run after ${warmup}s warm-up. Proxy under test on core 0 (one worker);"
+  echo "backend nginx (body mode: $backend_mode) and load generator share core 1. wrk -t1 -c32 (HTTP/1.1 keep-alive); h2load -c16 -m10 -t1 (h2, TLS 1.3, P-256)."
+  echo
+  echo "| scenario | protocol | proxy | req/s | p99 ms | CPU µs/req | CPU ratio vs nginx | errors / non-2xx |"
+  echo "| --- | --- | --- | ---: | ---: | ---: | ---: | --- |"
+  for r in "${results[@]}"; do
+    IFS='|' read -r scen proto label rps p99 cpu errors <<<"$r"
+    ng=${cpu_of["$scen|$proto|nginx"]}
+    ratio=$(awk -v a="$cpu" -v b="$ng" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "?" }')
+    [[ $label == nginx ]] && ratio="1.00"
+    echo "| $scen | $(proto_name "$proto") | $label | $rps | $p99 | $cpu | $ratio | $errors |"
+  done
+  echo
+  echo "Peak RSS (VmHWM over the whole run): nginx worker $((hwm_nginx / 1024)) MiB, rampart $((hwm_ra / 1024)) MiB, rampart+log $((hwm_ral / 1024)) MiB."
+  echo "Decision log (rampart+log): $log_lines lines, $((log_bytes / 1024)) KiB for $ral_requests requests sent (warm-ups included)."
+  echo
+  h1_ok=0 h1_n=0 h2_ok=0 h2_n=0 h1_detail="" h2_detail=""
+  for s in "${scenarios[@]}"; do
+    scen=${s%%:*}
+    r=$(awk -v a="${cpu_of["$scen|h1|rampart"]}" -v b="${cpu_of["$scen|h1|nginx"]}" 'BEGIN { printf "%.2f", a / b }')
+    h1_n=$((h1_n + 1)); h1_detail+=" $scen=${r}x"
+    awk -v r="$r" 'BEGIN { exit !(r <= 1.0) }' && h1_ok=$((h1_ok + 1))
+    r=$(awk -v a="${cpu_of["$scen|h2tls|rampart"]}" -v b="${cpu_of["$scen|h2tls|nginx"]}" 'BEGIN { printf "%.2f", a / b }')
+    h2_n=$((h2_n + 1)); h2_detail+=" $scen=${r}x"
+    awk -v r="$r" 'BEGIN { exit !(r <= 0.6) }' && h2_ok=$((h2_ok + 1))
+  done
+  verdict() { [[ $1 == "$2" ]] && echo MET || echo MISSED; }
+  echo "**Targets** (rampart, decision_log off): HTTP/1.1 CPU/req ≤ 1.0× nginx: $(verdict $h1_ok $h1_n) ($h1_ok/$h1_n;$h1_detail);" \
+       "h2+TLS CPU/req ≤ 0.6× nginx: $(verdict $h2_ok $h2_n) ($h2_ok/$h2_n;$h2_detail)."
+} >"$out"
+cat "$out"
+echo "(written to $out; ${elapsed}s of load)" >&2
