@@ -4,6 +4,7 @@
 #include <netdb.h>
 
 #include <cctype>
+#include <charconv>
 #include <cstring>
 
 #include "proxy/registry.h"
@@ -53,7 +54,17 @@ Result<SocketAddress> resolveAddress(const std::string& host, std::uint16_t port
   std::memcpy(&out.storage, res->ai_addr, res->ai_addrlen);
   out.length = res->ai_addrlen;
   freeaddrinfo(res);
-  out.text = (out.storage.ss_family == AF_INET6 ? "[" + h + "]" : h) + ":" + service;
+  // The text names the address actually used, not the name it came from.
+  char numeric[INET6_ADDRSTRLEN] = {0};
+  if (out.storage.ss_family == AF_INET6) {
+    inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(&out.storage)->sin6_addr, numeric,
+              sizeof(numeric));
+    out.text = std::string("[") + numeric + "]:" + service;
+  } else {
+    inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(&out.storage)->sin_addr, numeric,
+              sizeof(numeric));
+    out.text = std::string(numeric) + ":" + service;
+  }
   return out;
 }
 
@@ -91,13 +102,22 @@ Result<std::shared_ptr<const ConfigSnapshot>> buildSnapshot(Config config, std::
       if (colon == std::string::npos)
         return Error{ErrorSource::Config, 0, "config_invalid", false,
                      "cluster '" + c.clusters[i].name + "': endpoint '" + endpoint + "' lacks a port"};
-      int port = std::atoi(endpoint.c_str() + colon + 1);
+      int port = 0;
+      const char* digits = endpoint.c_str() + colon + 1;
+      auto parsed = std::from_chars(digits, endpoint.c_str() + endpoint.size(), port);
+      if (parsed.ec != std::errc() || parsed.ptr != endpoint.c_str() + endpoint.size() || port < 1 ||
+          port > 65535)
+        return Error{ErrorSource::Config, 0, "config_invalid", false,
+                     "cluster '" + c.clusters[i].name + "': endpoint '" + endpoint + "' has a bad port"};
       auto addr = resolveAddress(endpoint.substr(0, colon), static_cast<std::uint16_t>(port));
       if (!addr)
         return Error{ErrorSource::Config, 0, "config_invalid", false,
                      "cluster '" + c.clusters[i].name + "': " + addr.error().detail};
       runtime.endpoints.push_back(std::move(addr.value()));
     }
+    if (runtime.config->type == ClusterType::Static && runtime.endpoints.empty())
+      return Error{ErrorSource::Config, 0, "config_invalid", false,
+                   "cluster '" + c.clusters[i].name + "' has no endpoints"};
     snapshot->clusters.push_back(std::move(runtime));
   }
   for (const auto& route : c.routes) {

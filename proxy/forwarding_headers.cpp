@@ -48,7 +48,9 @@ RequestHead buildUpstreamRequestHead(const RequestHead& request, const Connectio
   out.headers.remove("expect");  // rampart answers 100-continue itself
   std::string xff;
   if (forwarding.trust_incoming_forwarded) {
-    if (const auto* prior = request.headers.find("x-forwarded-for")) xff = *prior + ", ";
+    // Repeated fields form one list (RFC 9110 §5.3): keep every hop, in order.
+    for (const auto& f : request.headers)
+      if (f.name == "x-forwarded-for") xff += f.value + ", ";
   }
   xff += connection.client_ip;
   std::string proto = connection.tls ? "https" : "http";

@@ -61,6 +61,7 @@ Result<std::shared_ptr<TlsServerContext>> TlsServerContext::create(const Listene
                               SSL_MODE_RELEASE_BUFFERS);
     // Read whole TLS records (and what follows) per read(2), not a 5-byte header then the body.
     SSL_CTX_set_read_ahead(ctx, 1);
+    SSL_CTX_set_default_read_buffer_len(ctx, 64 * 1024);
     const std::string ciphers = tls.ciphers.empty() ? kDefaultCiphers : tls.ciphers;
     if (SSL_CTX_set_cipher_list(ctx, ciphers.c_str()) != 1)
       return fail("bad ciphers '" + ciphers + "': " + drainOpenSslErrors());
@@ -70,8 +71,10 @@ Result<std::shared_ptr<TlsServerContext>> TlsServerContext::create(const Listene
       return fail("cannot load certificate '" + cert.cert_file + "': " + drainOpenSslErrors());
     if (SSL_CTX_use_PrivateKey_file(ctx, cert.key_file.c_str(), SSL_FILETYPE_PEM) != 1)
       return fail("cannot load key '" + cert.key_file + "': " + drainOpenSslErrors());
-    if (SSL_CTX_check_private_key(ctx) != 1)
+    if (SSL_CTX_check_private_key(ctx) != 1) {
+      drainOpenSslErrors();  // leave no stale error for the next TLS call on this thread
       return fail("key '" + cert.key_file + "' does not match '" + cert.cert_file + "'");
+    }
     SSL_CTX_set_tlsext_servername_callback(ctx, &TlsServerContext::onServerName);
     SSL_CTX_set_tlsext_servername_arg(ctx, self.get());
     SSL_CTX_set_alpn_select_cb(ctx, &TlsServerContext::onAlpn, self.get());

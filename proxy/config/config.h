@@ -84,7 +84,7 @@ struct ClusterConfig {
   std::uint32_t connect_timeout_ms = 2000;
   std::uint32_t response_timeout_ms = 30000;  // request fully sent -> response head; also between body reads
   std::uint32_t idle_timeout_ms = 60000;      // pooled idle connection lifetime
-  std::uint32_t max_idle_connections = 64;    // per endpoint per worker
+  std::uint32_t max_idle_connections = 1024;  // per endpoint per worker
   HealthConfig health;
 };
 

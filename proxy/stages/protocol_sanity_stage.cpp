@@ -77,8 +77,9 @@ class ProtocolSanityStage final : public Stage {
                                     "transfer-encoding", "upgrade"})
         if (req.headers.find(name) != nullptr)
           return Verdict::respond(400, "h2_connection_specific_header");
-      if (const auto* te = req.headers.find("te"); te != nullptr && *te != "trailers")
-        return Verdict::respond(400, "h2_connection_specific_header");
+      for (const auto& f : req.headers)  // every TE field, not just the first
+        if (f.name == "te" && f.value != "trailers")
+          return Verdict::respond(400, "h2_connection_specific_header");
     } else if (req.chunked && content_lengths > 0) {
       return Verdict::respond(400, "content_length_and_transfer_encoding");
     }

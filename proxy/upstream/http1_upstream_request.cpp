@@ -31,13 +31,13 @@ Http1UpstreamRequest::Http1UpstreamRequest(WorkerContext& worker, const ClusterR
   head_.headers.remove("transfer-encoding");
   if (head_.content_length >= 0) {
     head_.headers.add("content-length", std::to_string(head_.content_length));
+    coalesce_ = true;
   } else if (head_.has_body) {
     head_.headers.add("transfer-encoding", "chunked");
     upstream_chunked_ = true;
   }
-  std::string out;
-  http1::appendRequestHead(out, head_);
-  replay_ = std::move(out);
+  http1::appendRequestHead(pending_, head_);
+  request_sent_ = !head_.has_body;
   head_.headers.clear();  // no longer needed; keeps the exchange footprint small
   worker_.postLocal([this, alive = std::weak_ptr<bool>(alive_)] {
     if (!alive.expired()) attempt();
@@ -68,6 +68,9 @@ void Http1UpstreamRequest::attempt() {
     connection_ = std::move(conn.value());
   }
   connection_->setUser(this);
+  connection_->setRetainSent(true);
+  connection_->write(pending_, request_sent_ || !coalesce_);
+  std::string().swap(pending_);
   connection_->timer().setCallback([this] {
     if (!connection_->connected()) {
       worker_.upstreamPools().reportFailure(cluster_, endpoint_);
@@ -89,8 +92,6 @@ void Http1UpstreamRequest::attempt() {
 void Http1UpstreamRequest::onConnectionReady() {
   connection_->countRequest();
   callbacks_.onUpstreamConnected(connection_->endpoint());
-  connection_->write(replay_);
-  if (!replayable_) replay_.clear();
   armResponseTimer();
 }
 
@@ -99,40 +100,34 @@ void Http1UpstreamRequest::armResponseTimer() {
     connection_->timer().armMs(cluster_.config->response_timeout_ms);
 }
 
-void Http1UpstreamRequest::writeRequestBytes(std::string_view bytes) {
-  if (replayable_) {
-    if (replay_.size() + bytes.size() <= kReplayLimit) {
-      replay_.append(bytes);
-    } else {
-      replayable_ = false;  // too big to keep: no retry once this much has been sent
-    }
+void Http1UpstreamRequest::writeRequestBytes(std::string_view bytes, bool end_of_request) {
+  if (connection_ != nullptr) {
+    connection_->write(bytes, end_of_request || !coalesce_);
+  } else {
+    pending_.append(bytes);  // between a failure and the retry's connect
   }
-  if (connection_ != nullptr && connection_->connected()) {
-    connection_->write(bytes);
-  } else if (!replayable_) {
-    // Not connected yet and not replayable: keep bytes until connect (bounded by watermarks).
-    replay_.append(bytes);
-    replayable_ = false;
-  }
+}
+
+bool Http1UpstreamRequest::replayable() const {
+  return connection_ == nullptr ? true : connection_->retainingSent();
 }
 
 void Http1UpstreamRequest::sendData(std::string_view data, bool end_stream) {
   if (request_sent_) return;
-  std::string framed;
+  if (end_stream) request_sent_ = true;
   if (upstream_chunked_) {
+    std::string framed;
     if (!data.empty()) http1::appendChunk(framed, data);
     if (end_stream) http1::appendLastChunk(framed);
-    writeRequestBytes(framed);
-  } else if (!data.empty()) {
-    writeRequestBytes(data);
+    writeRequestBytes(framed, end_stream);
+  } else if (!data.empty() || end_stream) {
+    writeRequestBytes(data, end_stream);
   }
-  if (end_stream) request_sent_ = true;
 }
 
 bool Http1UpstreamRequest::requestBodyAboveHighWatermark() const {
-  const std::size_t pending = connection_ != nullptr ? connection_->outputBytes() : 0;
-  return pending > UpstreamConnection::kHighWatermark ||
-         (!replayable_ && replay_.size() > UpstreamConnection::kHighWatermark);
+  const std::size_t pending = connection_ != nullptr ? connection_->outputBytes() : pending_.size();
+  return pending > UpstreamConnection::kHighWatermark;
 }
 
 void Http1UpstreamRequest::onConnectionWritable() { callbacks_.onUpstreamRequestBodyDrained(); }
@@ -148,6 +143,7 @@ void Http1UpstreamRequest::setResponseReadPaused(bool paused) {
 }
 
 void Http1UpstreamRequest::onConnectionData() {
+  if (!response_started_) connection_->setRetainSent(false);  // answered: no replay any more
   response_started_ = true;
   armResponseTimer();
   processResponse();
@@ -260,11 +256,11 @@ void Http1UpstreamRequest::onConnectionClosed(bool error) {
 }
 
 void Http1UpstreamRequest::fail(std::uint16_t status, std::string_view reason, bool retryable) {
-  if (connection_ != nullptr) releaseConnection(false);
-  const bool can_retry = retryable && replayable_ && !response_started_ && !headers_delivered_ &&
+  const bool can_retry = retryable && replayable() && !response_started_ && !headers_delivered_ &&
                          attempts_ < std::max<std::size_t>(2, cluster_.endpoints.size());
+  if (can_retry && connection_ != nullptr) pending_ = connection_->takeWritten();
+  if (connection_ != nullptr) releaseConnection(false);
   if (can_retry) {
-    response_started_ = false;
     worker_.postLocal([this, alive = std::weak_ptr<bool>(alive_)] {
       if (!alive.expired()) attempt();
     });
@@ -278,6 +274,7 @@ void Http1UpstreamRequest::releaseConnection(bool reusable) {
   std::unique_ptr<UpstreamConnection> conn = std::move(connection_);
   if (conn == nullptr) return;
   conn->setUser(nullptr);
+  conn->setRetainSent(false);
   conn->timer().setCallback([] {});
   conn->timer().disarm();
   if (reusable) {

@@ -32,7 +32,6 @@ class Http1UpstreamRequest final : public UpstreamRequest, public UpstreamConnec
 
  private:
   enum class ResponseState : std::uint8_t { Head, Body, Done };
-  static constexpr std::size_t kReplayLimit = 64 * 1024;
 
   void attempt();
   void fail(std::uint16_t status, std::string_view reason, bool retryable);
@@ -40,7 +39,8 @@ class Http1UpstreamRequest final : public UpstreamRequest, public UpstreamConnec
   void completeResponse(std::string_view last_data);
   void releaseConnection(bool reusable);
   void armResponseTimer();
-  void writeRequestBytes(std::string_view bytes);
+  void writeRequestBytes(std::string_view bytes, bool end_of_request);
+  bool replayable() const;
 
   WorkerContext& worker_;
   const ClusterRuntime& cluster_;
@@ -55,8 +55,8 @@ class Http1UpstreamRequest final : public UpstreamRequest, public UpstreamConnec
   bool response_started_ = false;     // any response byte seen
   bool headers_delivered_ = false;
   bool paused_ = false;
-  bool replayable_ = true;            // everything sent so far is in replay_ (bounded)
-  std::string replay_;                // request bytes, kept for one retry on a fresh connection
+  bool coalesce_ = false;             // known-length body: send head and body in few send()s
+  std::string pending_;               // request bytes written before a connection exists
   ResponseState state_ = ResponseState::Head;
   std::string response_method_;
   std::int64_t body_remaining_ = -1;  // -1: until close (or chunked)

@@ -91,11 +91,26 @@ void UpstreamConnection::onReady(int revents) {
   }
 }
 
-void UpstreamConnection::write(std::string_view bytes) {
+void UpstreamConnection::write(std::string_view bytes, bool flush_now) {
   if (closed_) return;
   output_.append(bytes);
-  if (connected_) scheduleFlush();
+  if (connected_ && (flush_now || outputBytes() >= kCoalesceBytes)) scheduleFlush();
   if (outputBytes() > kHighWatermark) above_high_ = true;
+}
+
+void UpstreamConnection::setRetainSent(bool retain) {
+  retain_sent_ = retain;
+  if (!retain && output_offset_ > 0 && outputBytes() == 0) {
+    output_.clear();
+    output_offset_ = 0;
+  }
+}
+
+std::string UpstreamConnection::takeWritten() {
+  std::string all;
+  all.swap(output_);
+  output_offset_ = 0;
+  return all;
 }
 
 void UpstreamConnection::scheduleFlush() {
@@ -120,7 +135,10 @@ void UpstreamConnection::flush() {
     }
     output_offset_ += static_cast<std::size_t>(n);
   }
-  if (outputBytes() == 0) {
+  if (retain_sent_ && output_.size() > kRetainLimit) retain_sent_ = false;  // too much to replay
+  if (retain_sent_) {
+    // keep sent bytes for a possible replay
+  } else if (outputBytes() == 0) {
     output_.clear();
     output_offset_ = 0;
   } else if (output_offset_ > (1 << 20)) {

@@ -38,7 +38,17 @@ class UpstreamConnection {
   const std::string& endpoint() const { return endpoint_; }
   bool connected() const { return connected_; }
   std::string& input() { return input_; }
-  void write(std::string_view bytes);
+  // Appends to the output. `flush_now` false lets small writes of one request coalesce into one
+  // send() (flushed anyway once kCoalesceBytes are pending, so watermarks always make progress).
+  void write(std::string_view bytes, bool flush_now = true);
+  static constexpr std::size_t kCoalesceBytes = 64 * 1024;
+  // While retaining, bytes already sent stay in the buffer (up to kRetainLimit) so a request can
+  // be replayed on a fresh connection if this one turns out dead before answering.
+  static constexpr std::size_t kRetainLimit = 64 * 1024;
+  void setRetainSent(bool retain);
+  bool retainingSent() const { return retain_sent_; }
+  // Everything written so far (sent or not), for a replay; leaves the buffer empty.
+  std::string takeWritten();
   std::size_t outputBytes() const { return output_.size() - output_offset_; }
   void setReadEnabled(bool enabled);
   bool readEnabled() const { return read_enabled_; }
@@ -67,6 +77,7 @@ class UpstreamConnection {
   bool closed_ = false;
   bool above_high_ = false;
   bool flush_scheduled_ = false;
+  bool retain_sent_ = false;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   std::uint32_t requests_served_ = 0;
 };
