@@ -18,6 +18,7 @@
 #   --rampart    the binary (default build/release/rampart)
 #   --duration   seconds per measured run (default 10)
 #   --keep       keep the temp dir (configs, logs, h2load per-request logs)
+#   --pool N     idle upstream connections kept by each proxy (default 64, as nginx keepalive 64)
 #   --backend M  read (default): the backend reads the whole request body before answering;
 #                discard: plain `return 200`, which answers before reading the body (nginx
 #                discards it afterwards), so large POSTs get an early response
@@ -33,6 +34,7 @@ rampart_bin="$root/build/release/rampart"
 keep=0
 mode=full
 backend_mode="read"
+pool=64
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --quick) duration=3; warmup=1; mode=quick ;;
@@ -40,6 +42,7 @@ while [[ $# -gt 0 ]]; do
     --rampart) rampart_bin=$2; shift ;;
     --duration) duration=$2; shift ;;
     --keep) keep=1 ;;
+    --pool) pool=$2; shift ;;  # idle upstream connections kept by each proxy (nginx keepalive N)
     --backend) backend_mode=$2; shift
       [[ $backend_mode == read || $backend_mode == discard ]] || { echo "--backend read|discard" >&2; exit 2; } ;;
     -h|--help) sed -n 2,25p "$0"; exit 0 ;;
@@ -145,7 +148,7 @@ EOF
   cat <<EOF
   upstream backend {
     server 127.0.0.1:$port_backend;
-    keepalive 64;
+    keepalive $pool;
     keepalive_requests 100000000;
   }
   server {
@@ -190,7 +193,7 @@ clusters:
   - name: backend
     type: static
     endpoints: ["127.0.0.1:$port_backend"]
-    max_idle_connections: 64
+    max_idle_connections: $pool
 routes:
   - name: all
     hosts: ["*"]
