@@ -257,6 +257,10 @@ void DownstreamConnection::installCodec(bool http2) {
 void DownstreamConnection::write(std::string_view bytes) {
   if (closed_ || lingering_) return;
   output_.append(bytes);
+  // A producer that sees the output above the high watermark pauses itself until
+  // onOutputDrained(). The flush is deferred and may drain everything in one go, so the flag
+  // must be set here, or flush() never sees "above" and the producer stays paused forever.
+  if (outputBytes() > kOutputHighWatermark) above_high_watermark_ = true;
   scheduleFlush();
 }
 

@@ -18,6 +18,7 @@ Worker::Worker(std::size_t index, std::vector<ListenerRuntime> listeners, LogQue
       listeners_(std::move(listeners)), connection_count_(connection_count) {
   context_ = std::make_unique<WorkerContext>(index, loop_, log_queue);
   context_->setConfig(std::move(config));
+  context_->setRemotePoster([this](std::function<void()> fn) { post(std::move(fn)); });
   next_connection_id_ = static_cast<std::uint64_t>(index) << 48;
   ev_async_init(&mailbox_watcher_, [](struct ev_loop*, ev_async* w, int) {
     static_cast<Worker*>(w->data)->onMailbox();

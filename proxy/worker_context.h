@@ -48,6 +48,12 @@ class WorkerContext {
   void deferDelete(std::unique_ptr<Deletable> object);
   // Runs `fn` on this worker after the current callback returns (same thread, next iteration).
   void postLocal(std::function<void()> fn);
+  // Runs `fn` on this worker's thread; callable from any thread (e.g. an inspection pool handing
+  // a result back so the stage can Exchange::resume() on its own worker). Thread-safe.
+  void postFromAnyThread(std::function<void()> fn) { remote_poster_(std::move(fn)); }
+  void setRemotePoster(std::function<void(std::function<void()>)> poster) {
+    remote_poster_ = std::move(poster);
+  }
 
   // Scratch space for socket reads on this worker (no per-connection zero-filled buffers).
   static constexpr std::size_t kReadScratchBytes = 64 * 1024;
@@ -82,6 +88,7 @@ class WorkerContext {
   std::unordered_set<DownstreamConnection*> connections_;
   std::unique_ptr<char[]> read_scratch_ = std::make_unique<char[]>(kReadScratchBytes);
   bool draining_ = false;
+  std::function<void(std::function<void()>)> remote_poster_ = [](std::function<void()>) {};
 };
 
 }  // namespace rampart
