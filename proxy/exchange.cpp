@@ -340,6 +340,15 @@ void ActiveExchange::onDownstreamReset(std::string_view reason) {
   finalize();
 }
 
+void ActiveExchange::recordMalformed(std::string_view reason) {
+  if (ended_) return;
+  ended_ = true;
+  record_.action = "error";
+  record_.reason = reason;
+  record_.phase = phaseName(Phase::RequestHeaders);
+  finalize();
+}
+
 void ActiveExchange::onDownstreamProtocolError(std::uint16_t status, std::string_view reason) {
   if (ended_) return;
   if (response_started_) {

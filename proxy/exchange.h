@@ -35,6 +35,9 @@ class ActiveExchange final : public Exchange, public UpstreamCallbacks, public D
   void onDownstreamReset(std::string_view reason);
   // A codec-level rejection that arrives after start() (e.g. malformed chunked body).
   void onDownstreamProtocolError(std::uint16_t status, std::string_view reason);
+  // A request the codec refused before its head was usable (nghttp2 reset it as malformed): no
+  // reply can be sent any more, but it gets its decision record (action error, status 0).
+  void recordMalformed(std::string_view reason);
   bool responseComplete() const { return response_complete_; }
   bool requestComplete() const { return request_complete_; }
 

@@ -21,6 +21,33 @@ bool headerHasToken(const HeaderList& headers, std::string_view name, std::strin
   return false;
 }
 
+// For the decision record of a head that failed to parse: the method, target and Host as sent
+// (bounded), so operators see what was refused. Never used for routing or forwarding.
+void describeRejectedHead(std::string_view input, std::size_t max_line, RequestHead& head) {
+  std::string_view line = input.substr(0, std::min(input.find('\n'), max_line));
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  const auto first_space = line.find(' ');
+  if (head.method.empty()) head.method = std::string(line.substr(0, std::min<std::size_t>(first_space, 64)));
+  if (first_space != std::string_view::npos && head.target.empty()) {
+    std::string_view rest = line.substr(first_space + 1);
+    head.target = std::string(rest.substr(0, rest.rfind(' ')));
+  }
+  if (head.authority.empty()) {
+    for (std::size_t at = input.find('\n'); at != std::string_view::npos && at < 65536;
+         at = input.find('\n', at + 1)) {
+      std::string_view next = input.substr(at + 1, 5);
+      if (next.size() == 5 && (next[0] | 0x20) == 'h' && (next[1] | 0x20) == 'o' &&
+          (next[2] | 0x20) == 's' && (next[3] | 0x20) == 't' && next[4] == ':') {
+        std::string_view value = input.substr(at + 6);
+        value = value.substr(0, std::min<std::size_t>(value.find_first_of("\r\n"), 256));
+        while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+        head.authority = std::string(value);
+        break;
+      }
+    }
+  }
+}
+
 }  // namespace
 
 Http1ServerCodec::Http1ServerCodec(DownstreamConnection& connection) : connection_(connection) {
@@ -130,6 +157,8 @@ void Http1ServerCodec::rejectHead(std::uint16_t status, std::string_view reason,
   head_timer_running_ = false;
   connection_.timer().disarm();
   connection_.setReadEnabled(false);
+  describeRejectedHead(connection_.input(),
+                       connection_.acceptSnapshot().config.limits.max_request_line_bytes, partial);
   connection_.input().clear();
   close_after_response_ = true;
   request_body_done_ = true;
@@ -226,6 +255,7 @@ void Http1ServerCodec::encodeHeaders(const ResponseHead& head, bool end_stream) 
     }
   }
   if (connection_.worker().draining()) close_after_response_ = true;
+  if (!request_body_done_ && !willDiscardRequestRemainder()) close_after_response_ = true;
   if (close_after_response_) headers.add("connection", "close");
   std::string out;
   out.reserve(256 + head.headers.bytes());
@@ -255,10 +285,7 @@ void Http1ServerCodec::finishExchange() {
     // Answered before the body was read. A client that waits for 100-continue will not send the
     // body; anything it sends anyway must never be parsed as a next request. So: drop a small
     // remainder and keep the connection, otherwise close (lingering).
-    const bool small = framing_ == BodyFraming::Chunked ||
-                       (framing_ == BodyFraming::ContentLength && body_remaining_ <= kMaxDiscardBytes);
-    const bool client_waits = expect_continue_ && !sent_100_continue_;
-    if (small && !client_waits && !close_after_response_) {
+    if (willDiscardRequestRemainder() && !close_after_response_) {
       discarding_body_ = true;
       discard_budget_ = kMaxDiscardBytes;
       body_paused_ = false;
@@ -324,6 +351,13 @@ void Http1ServerCodec::onConnectionClosed() {
     exchange_->onDownstreamReset("downstream_closed");
     connection_.worker().deferDelete(std::move(exchange_));
   }
+}
+
+bool Http1ServerCodec::willDiscardRequestRemainder() const {
+  const bool small = framing_ == BodyFraming::Chunked ||
+                     (framing_ == BodyFraming::ContentLength && body_remaining_ <= kMaxDiscardBytes);
+  const bool client_waits = expect_continue_ && !sent_100_continue_;
+  return small && !client_waits;
 }
 
 bool Http1ServerCodec::onPeerHalfClosed() {

@@ -46,6 +46,9 @@ class Http1ServerCodec final : public ServerCodec, public DownstreamStream {
   void finishExchange();
   void armKeepAliveTimer();
   void onTimer();
+  // A response that ends before the request body was read: can the rest be read and dropped
+  // (small, and the client is not waiting for 100-continue), or must the connection close?
+  bool willDiscardRequestRemainder() const;
 
   DownstreamConnection& connection_;
   std::unique_ptr<ActiveExchange> exchange_;

@@ -162,14 +162,23 @@ struct Http2Callbacks {
     return 0;
   }
 
-  static int onStreamClose(nghttp2_session*, std::int32_t stream_id, std::uint32_t,
+  static int onStreamClose(nghttp2_session*, std::int32_t stream_id, std::uint32_t error_code,
                            void* user_data) {
     auto& s = self(user_data);
     auto it = s.streams_.find(stream_id);
     if (it == s.streams_.end()) return 0;
     std::unique_ptr<Http2Stream> st = std::move(it->second);
     s.streams_.erase(it);
-    if (st->exchange_ != nullptr && !st->exchange_->responseComplete())
+    if (st->exchange_ == nullptr && !s.closed_) {
+      // nghttp2 reset a request whose head it found malformed (bad pseudo-headers, connection-
+      // specific fields...) before our stage saw it: it still gets its one decision record.
+      if (s.streams_in_headers_ > 0) --s.streams_in_headers_;
+      st->exchange_ = std::make_unique<ActiveExchange>(
+          s.connection_.worker(), *st, s.connection_.info(), s.connection_.worker().config(),
+          std::move(st->head_), st->started_);
+      st->exchange_->recordMalformed(error_code == NGHTTP2_NO_ERROR ? "h2_stream_closed_before_headers"
+                                                                  : "h2_malformed_request");
+    } else if (st->exchange_ != nullptr && !st->exchange_->responseComplete())
       st->exchange_->onDownstreamReset(s.closed_ ? "downstream_closed" : "h2_stream_reset");
     s.connection_.worker().deferDelete(std::move(st));
     s.updateIdleTimer();

@@ -82,11 +82,6 @@ def test_h2_echo_invalid_header_block_refused(rampart, tls, name):
     fresh_request_ok(rampart, tls)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "proxy gap: an HTTP/2 request that nghttp2 resets as malformed (missing :path, uppercase "
-    "name, connection-specific header, te: gzip...) writes no decision record, although "
-    "docs/decision-record.md promises exactly one per request, 'requests refused as malformed' "
-    "included; Http2Callbacks::onStreamClose drops streams that have no exchange yet"))
 def test_h2c_malformed_request_has_decision_record(rampart):
     sock, reader = raw_session(rampart.plain_port)
     with sock:
