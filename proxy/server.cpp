@@ -38,8 +38,9 @@ std::string listenerIncompatibility(const Config& old_config, const Config& new_
   }
   if (old_config.admin.address != new_config.admin.address)
     return "'admin.address' cannot change on reload (restart instead)";
-  if (old_config.decision_log.path != new_config.decision_log.path)
-    return "'decision_log.path' cannot change on reload (restart instead)";
+  if (old_config.decision_log.path != new_config.decision_log.path ||
+      old_config.decision_log.queue_lines != new_config.decision_log.queue_lines)
+    return "'decision_log' cannot change on reload (restart instead)";
   return {};
 }
 
