@@ -762,7 +762,10 @@ class Rampart:
         except FileNotFoundError:
             return []
         out = []
-        for line in text.splitlines():
+        # The writer thread appends in batches: a concurrent read can end inside a line. Only
+        # newline-terminated lines are complete; every one of those must be valid JSON.
+        complete = text[: text.rfind("\n") + 1]
+        for line in complete.splitlines():
             if line.strip():
                 out.append(json.loads(line))
         return out
