@@ -56,7 +56,7 @@ class WorkerContext {
   }
 
   // Scratch space for socket reads on this worker (no per-connection zero-filled buffers).
-  static constexpr std::size_t kReadScratchBytes = 64 * 1024;
+  static constexpr std::size_t kReadScratchBytes = 128 * 1024;
   char* readScratch() { return read_scratch_.get(); }
 
   // A new 128-bit random request id as 32 hex characters.

@@ -24,6 +24,12 @@ std::string_view reasonOf(ParseError error) {
       return "bad_request_target";
     case ParseError::UnsupportedHttpVersion:
       return "unsupported_http_version";
+    case ParseError::ObsoleteHttpVersion:
+      return "obsolete_http_version";
+    case ParseError::Http09Request:
+      return "http09_request";
+    case ParseError::ConnectNotSupported:
+      return "connect_not_supported";
     case ParseError::BadStatusLine:
       return "bad_status_line";
     case ParseError::UpgradeNotSupported:
@@ -85,6 +91,11 @@ std::uint16_t statusOf(ParseError error) {
       return 431;
     case ParseError::UnsupportedHttpVersion:
       return 505;
+    case ParseError::ConnectNotSupported:
+      return 405;
+    case ParseError::ObsoleteHttpVersion:
+    case ParseError::Http09Request:  // the codec closes without sending it
+      return 400;
     case ParseError::UnsupportedTransferEncoding:
       return 501;
     case ParseError::ExpectationFailed:

@@ -21,7 +21,10 @@ enum class ParseError : std::uint8_t {
   BadRequestLine,          // not exactly `method SP target SP version` (extra/missing spaces...)
   BadMethod,               // method is not a token, or is CONNECT (we are a reverse proxy)
   BadRequestTarget,        // target has bytes outside 0x21-0x7E, '#', or a form not allowed
-  UnsupportedHttpVersion,  // well-formed HTTP/x.y other than HTTP/1.0 and HTTP/1.1 (505)
+  UnsupportedHttpVersion,
+  ObsoleteHttpVersion,     // HTTP/0.x with a version token: malformed (400, as Apache and nginx)
+  Http09Request,           // request line without a version (HTTP/0.9): closed without a reply
+  ConnectNotSupported,     // CONNECT: a reverse proxy never tunnels (405)  // well-formed HTTP/x.y other than HTTP/1.0 and HTTP/1.1 (505)
   BadStatusLine,           // upstream status line not `HTTP/1.x SP 3DIGIT [SP reason]`
   UpgradeNotSupported,     // upstream answered 101 Switching Protocols; we never asked for it
 

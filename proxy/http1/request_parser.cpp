@@ -254,6 +254,8 @@ ParseError parseVersion(std::string_view version, HttpProtocol& protocol) {
     protocol = HttpProtocol::Http11;
   } else if (version[5] == '1' && version[7] == '0') {
     protocol = HttpProtocol::Http10;
+  } else if (version[5] == '0') {
+    return ParseError::ObsoleteHttpVersion;  // "HTTP/0.9" never had a version token: malformed
   } else {
     return ParseError::UnsupportedHttpVersion;
   }
@@ -274,6 +276,9 @@ class RequestBuilder final : public detail::HeadVisitor {
     }
     const std::string_view rest = line.substr(first_space + 1);
     const std::size_t second_space = rest.find(' ');
+    // "GET /path" with no version is an HTTP/0.9 simple request: such a client cannot read a
+    // status line, so the codec closes without one.
+    if (second_space == kNpos && !rest.empty() && rest[0] == '/') return ParseError::Http09Request;
     if (second_space == kNpos || second_space == 0) return ParseError::BadRequestLine;
     const std::string_view target = rest.substr(0, second_space);
     const std::string_view version = rest.substr(second_space + 1);
@@ -283,7 +288,7 @@ class RequestBuilder final : public detail::HeadVisitor {
       return error;
     }
     // A reverse proxy never tunnels; refusing CONNECT also rules out authority-form.
-    if (method == "CONNECT") return ParseError::BadMethod;
+    if (method == "CONNECT") return ParseError::ConnectNotSupported;
     for (const char c : target) {
       if (c < 0x21 || c > 0x7e || c == '#') return ParseError::BadRequestTarget;
     }

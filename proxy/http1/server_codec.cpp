@@ -76,6 +76,21 @@ void Http1ServerCodec::onInput() { processInput(); }
 
 void Http1ServerCodec::processInput() {
   if (closed_) return;
+  consumeAvailable();
+  // Consumed bytes leave the buffer once per pass: erasing a head from the front of a buffer
+  // that also holds a 64 KiB body would move the whole body.
+  if (input_offset_ > 0) {
+    connection_.input().erase(0, input_offset_);
+    input_offset_ = 0;
+  }
+  // Pipelined bytes wait while a response is outstanding; reading stops once enough is queued.
+  if (!closed_ && exchange_ != nullptr && request_body_done_) {
+    const auto& limits = connection_.acceptSnapshot().config.limits;
+    connection_.setReadEnabled(connection_.input().size() < limits.max_header_bytes);
+  }
+}
+
+void Http1ServerCodec::consumeAvailable() {
   if (discarding_body_) {
     processBody();
     if (closed_ || discarding_body_) return;
@@ -86,15 +101,14 @@ void Http1ServerCodec::processInput() {
     if (closed_ || exchange_ == nullptr) return;
   }
   if (!request_body_done_) processBody();
-  // Pipelined bytes wait while a response is outstanding; reading stops once enough is queued.
-  if (!closed_ && exchange_ != nullptr && request_body_done_) {
-    const auto& limits = connection_.acceptSnapshot().config.limits;
-    connection_.setReadEnabled(connection_.input().size() < limits.max_header_bytes);
-  }
+}
+
+std::string_view Http1ServerCodec::unconsumedInput() const {
+  return std::string_view(connection_.input()).substr(input_offset_);
 }
 
 void Http1ServerCodec::parseHead() {
-  auto& input = connection_.input();
+  const std::string_view input = unconsumedInput();
   if (input.empty()) return;
   const ConfigSnapshot& config = *connection_.worker().config();
   const auto& limits = config.config.limits;
@@ -113,10 +127,22 @@ void Http1ServerCodec::parseHead() {
   auto result = http1::parseRequestHead(input, parse_limits, head, head_cursor_);
   if (result.status == http1::ParseStatus::NeedMore) return;
   if (result.status == http1::ParseStatus::Error) {
+    if (result.error == http1::ParseError::Http09Request) {
+      // An HTTP/0.9 client cannot parse a status line: record the refusal and just close.
+      describeRejectedHead(input, limits.max_request_line_bytes, head);
+      auto exchange = std::make_unique<ActiveExchange>(
+          connection_.worker(), *this, connection_.info(), connection_.worker().config(),
+          std::move(head), head_started_.time_since_epoch().count() != 0
+                               ? head_started_ : std::chrono::steady_clock::now());
+      exchange->recordMalformed(http1::reasonOf(result.error));
+      connection_.worker().deferDelete(std::move(exchange));
+      connection_.close("http09_request");
+      return;
+    }
     rejectHead(http1::statusOf(result.error), http1::reasonOf(result.error), std::move(head));
     return;
   }
-  input.erase(0, result.consumed);
+  input_offset_ += result.consumed;
   head_cursor_ = {};
   head_timer_running_ = false;
   connection_.timer().disarm();
@@ -157,9 +183,10 @@ void Http1ServerCodec::rejectHead(std::uint16_t status, std::string_view reason,
   head_timer_running_ = false;
   connection_.timer().disarm();
   connection_.setReadEnabled(false);
-  describeRejectedHead(connection_.input(),
+  describeRejectedHead(unconsumedInput(),
                        connection_.acceptSnapshot().config.limits.max_request_line_bytes, partial);
   connection_.input().clear();
+  input_offset_ = 0;
   close_after_response_ = true;
   request_body_done_ = true;
   response_body_allowed_ = true;
@@ -173,22 +200,23 @@ void Http1ServerCodec::rejectHead(std::uint16_t status, std::string_view reason,
 }
 
 void Http1ServerCodec::processBody() {
-  auto& input = connection_.input();
   while (!closed_ && (exchange_ != nullptr || discarding_body_) && !request_body_done_ &&
-         !body_paused_ && !input.empty()) {
+         !body_paused_) {
+    const std::string_view input = unconsumedInput();
+    if (input.empty()) break;
     std::string_view data;
     std::size_t consumed = 0;
     if (framing_ == BodyFraming::ContentLength) {
       consumed = static_cast<std::size_t>(std::min<std::uint64_t>(body_remaining_, input.size()));
       body_remaining_ -= consumed;
       request_body_done_ = body_remaining_ == 0;
-      data = std::string_view(input.data(), consumed);
+      data = input.substr(0, consumed);
     } else {
       decoded_.clear();
       auto step = chunked_->feed(input, decoded_);
       consumed = step.consumed;
       if (step.status == http1::ChunkedDecoder::Status::Error) {
-        input.erase(0, consumed);
+        input_offset_ += consumed;
         request_body_done_ = true;
         close_after_response_ = true;
         if (discarding_body_) {
@@ -209,10 +237,10 @@ void Http1ServerCodec::processBody() {
       }
       discard_budget_ -= data.size();
     } else if (!data.empty() || request_body_done_) {
-      // The exchange copies what it forwards; the view is valid until the erase below.
+      // The exchange copies what it forwards; the view stays valid until the next pass compacts.
       exchange_->onRequestData(data, request_body_done_);
     }
-    input.erase(0, consumed);
+    input_offset_ += consumed;
     if (consumed == 0) break;
   }
   if (discarding_body_ && request_body_done_ && !closed_) {

@@ -40,6 +40,8 @@ class Http1ServerCodec final : public ServerCodec, public DownstreamStream {
   enum class BodyFraming : std::uint8_t { None, ContentLength, Chunked };
 
   void processInput();
+  void consumeAvailable();
+  std::string_view unconsumedInput() const;
   void parseHead();
   void processBody();
   void rejectHead(std::uint16_t status, std::string_view reason, RequestHead&& partial);
@@ -76,6 +78,8 @@ class Http1ServerCodec final : public ServerCodec, public DownstreamStream {
   std::chrono::steady_clock::time_point head_started_{};
   // Validation progress inside a partial head, so a trickled head is not rescanned per byte.
   http1::HeadCursor head_cursor_;
+  // Bytes at the front of connection_.input() already consumed in this pass (erased once at its end).
+  std::size_t input_offset_ = 0;
 };
 
 }  // namespace rampart

@@ -41,7 +41,7 @@ class UpstreamConnection {
   // Appends to the output. `flush_now` false lets small writes of one request coalesce into one
   // send() (flushed anyway once kCoalesceBytes are pending, so watermarks always make progress).
   void write(std::string_view bytes, bool flush_now = true);
-  static constexpr std::size_t kCoalesceBytes = 64 * 1024;
+  static constexpr std::size_t kCoalesceBytes = 192 * 1024;  // below kHighWatermark
   // While retaining, bytes already sent stay in the buffer (up to kRetainLimit) so a request can
   // be replayed on a fresh connection if this one turns out dead before answering.
   static constexpr std::size_t kRetainLimit = 64 * 1024;

@@ -67,7 +67,9 @@ HEAD_ERRORS = {
     "http_3_0_request_line": (b"GET / HTTP/3.0\r\n" + H + b"\r\n", 505, "unsupported_http_version"),
     "lowercase_version": (b"GET / http/1.1\r\n" + H + b"\r\n", 400, "bad_request_line"),
     "double_space_request_line": (b"GET  / HTTP/1.1\r\n" + H + b"\r\n", 400, "bad_request_line"),
-    "connect_method": (b"CONNECT localhost:443 HTTP/1.1\r\nHost: localhost:443\r\n\r\n", 400, "bad_method"),
+    "connect_method": (b"CONNECT localhost:443 HTTP/1.1\r\nHost: localhost:443\r\n\r\n", 405,
+                       "connect_not_supported"),
+    "http_0_9_version_token": (b"GET / HTTP/0.9\r\n" + H + b"\r\n", 400, "obsolete_http_version"),
     "fragment_in_target": (b"GET /a#frag HTTP/1.1\r\n" + H + b"\r\n", 400, "bad_request_target"),
     "expect_unknown": (b"POST / HTTP/1.1\r\n" + H + b"Expect: teapot\r\nContent-Length: 1\r\n\r\na",
                        417, "expectation_failed"),
@@ -90,6 +92,16 @@ def check_local_reply(rampart, resp, status, reason, upstream_may_have_started=F
         assert rec["upstream_endpoint"] == ""
         assert rec["upstream_duration_us"] == -1
     return rec
+
+
+def test_h1_http09_simple_request_closed_without_status_line(rampart):
+    """"GET /" with no version is HTTP/0.9: such a client cannot read a status line, so rampart
+    closes without one, and still writes the request's decision record."""
+    with RawConn(rampart.plain_port) as c:
+        c.send(b"GET /http09-simple\r\n\r\n")
+        assert c.is_closed(2.0)
+    rec = rampart.last_record(pred=lambda r: r["path"] == "/http09-simple")
+    assert (rec["status"], rec["action"], rec["reason"]) == (0, "error", "http09_request")
 
 
 @pytest.mark.parametrize("name", list(HEAD_ERRORS))

@@ -197,7 +197,7 @@ TEST_CASE("asterisk-form only for OPTIONS, CONNECT refused", "[http1][request]")
   REQUIRE(parse("OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n", head).status == ParseStatus::Complete);
   CHECK(head.target == "*");
   CHECK(errorOf("GET * HTTP/1.1\r\nHost: a\r\n\r\n") == ParseError::BadRequestTarget);
-  CHECK(errorOf("CONNECT a:443 HTTP/1.1\r\nHost: a:443\r\n\r\n") == ParseError::BadMethod);
+  CHECK(errorOf("CONNECT a:443 HTTP/1.1\r\nHost: a:443\r\n\r\n") == ParseError::ConnectNotSupported);
   CHECK(errorOf("GET a:443 HTTP/1.1\r\nHost: a:443\r\n\r\n") == ParseError::BadRequestTarget);
   CHECK(errorOf("OPTIONS *x HTTP/1.1\r\nHost: a\r\n\r\n") == ParseError::BadRequestTarget);
 }
@@ -241,21 +241,23 @@ TEST_CASE("every request ParseError has an input that produces it", "[http1][req
       {"double space", "GET  / HTTP/1.1\r\nHost: a\r\n\r\n", ParseError::BadRequestLine},
       {"leading space", " GET / HTTP/1.1\r\nHost: a\r\n\r\n", ParseError::BadRequestLine},
       {"trailing space", "GET / HTTP/1.1 \r\nHost: a\r\n\r\n", ParseError::BadRequestLine},
-      {"no version", "GET /\r\nHost: a\r\n\r\n", ParseError::BadRequestLine},
+      {"no version (HTTP/0.9 simple request)", "GET /\r\nHost: a\r\n\r\n", ParseError::Http09Request},
+      {"no version, not a path", "GET x\r\nHost: a\r\n\r\n", ParseError::BadRequestLine},
       {"lower-case version", "GET / http/1.1\r\nHost: a\r\n\r\n", ParseError::BadRequestLine},
       {"HTTP/1", "GET / HTTP/1\r\nHost: a\r\n\r\n", ParseError::BadRequestLine},
       {"leading empty line", "\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n", ParseError::BadRequestLine},
       {"empty head", "\r\n\r\n", ParseError::BadRequestLine},
       {"method with '@'", "GE@T / HTTP/1.1\r\nHost: a\r\n\r\n", ParseError::BadMethod},
       {"tab separator", "GET\t/ HTTP/1.1\r\nHost: a\r\n\r\n", ParseError::BadMethod},
-      {"CONNECT", "CONNECT a:1 HTTP/1.1\r\nHost: a:1\r\n\r\n", ParseError::BadMethod},
+      {"CONNECT", "CONNECT a:1 HTTP/1.1\r\nHost: a:1\r\n\r\n", ParseError::ConnectNotSupported},
       {"fragment", "GET /a#b HTTP/1.1\r\nHost: a\r\n\r\n", ParseError::BadRequestTarget},
       {"control in target", "GET /a\x01 HTTP/1.1\r\nHost: a\r\n\r\n", ParseError::BadRequestTarget},
       {"DEL in target", "GET /a\x7f HTTP/1.1\r\nHost: a\r\n\r\n", ParseError::BadRequestTarget},
       {"high byte in target", "GET /\xc3\xa9 HTTP/1.1\r\nHost: a\r\n\r\n",
        ParseError::BadRequestTarget},
       {"relative target", "GET a/b HTTP/1.1\r\nHost: a\r\n\r\n", ParseError::BadRequestTarget},
-      {"HTTP/0.9", "GET / HTTP/0.9\r\nHost: a\r\n\r\n", ParseError::UnsupportedHttpVersion},
+      {"HTTP/0.9", "GET / HTTP/0.9\r\nHost: a\r\n\r\n", ParseError::ObsoleteHttpVersion},
+      {"HTTP/2.0", "GET / HTTP/2.0\r\nHost: a\r\n\r\n", ParseError::UnsupportedHttpVersion},
       {"HTTP/1.2", "GET / HTTP/1.2\r\nHost: a\r\n\r\n", ParseError::UnsupportedHttpVersion},
       {"HTTP/2.0", "GET / HTTP/2.0\r\nHost: a\r\n\r\n", ParseError::UnsupportedHttpVersion},
       {"space before colon", "GET / HTTP/1.1\r\nHost : a\r\n\r\n", ParseError::BadHeaderName},
