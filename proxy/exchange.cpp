@@ -91,7 +91,7 @@ void ActiveExchange::start(bool end_stream) {
     record_.upstream_cluster = cluster_->config->name;
   }
   for (const auto& stage : stages_)
-    if (stage->requestBodyMode() == BodyMode::Buffer) buffer_request_body_ = true;
+    if (stage->requestBodyMode(*this) == BodyMode::Buffer) buffer_request_body_ = true;
   // The Connection phase runs per exchange, as ModSecurity's processConnection does: the facts
   // are the connection's (address, TLS), the verdict applies to this request.
   Verdict v = runPhase(Phase::Connection, 0, {}, false);
@@ -276,10 +276,17 @@ void ActiveExchange::onUpstreamHeaders(ResponseHead&& head, bool end_stream) {
     return;
   }
   if (!applyVerdict(v, Phase::ResponseHeaders)) return;
+  if (end_stream) {
+    // A header-only response still passes the ResponseBody phase (empty, end), and its verdict
+    // counts: nothing has been sent yet, so a block is an ordinary local reply.
+    Verdict body = runPhase(Phase::ResponseBody, 0, {}, true);
+    if (body.kind == Verdict::Kind::Pending)
+      body = Verdict::respond(500, "internal_stage_pending_unsupported");
+    if (!applyVerdict(body, Phase::ResponseBody)) return;
+  }
   response_started_ = true;
   record_.status = response_->status;
   if (end_stream) {
-    runPhase(Phase::ResponseBody, 0, {}, true);
     response_complete_ = true;
     ended_ = true;
     record_.upstream_duration_us = microsSince(upstream_started_);
@@ -379,6 +386,8 @@ void ActiveExchange::sendLocalReply(std::uint16_t status, std::string_view reaso
   record_.action = action;
   record_.phase = phaseName(phase);
   LocalReply reply = makeLocalReply(status, reason, request_id_);
+  // A stage that redirects (WAF redirect intervention) leaves the target in the record.
+  if (!record_.redirect_location.empty()) reply.head.headers.add("location", record_.redirect_location);
   response_ = reply.head;
   response_started_ = true;
   response_complete_ = true;

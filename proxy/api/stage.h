@@ -55,7 +55,9 @@ class WorkerContext;
 class Stage {
  public:
   virtual ~Stage() = default;
-  virtual BodyMode requestBodyMode() const noexcept { return BodyMode::Stream; }
+  // Asked once per exchange after the route is known (so a stage can buffer only on the routes
+  // where it inspects bodies).
+  virtual BodyMode requestBodyMode(const Exchange&) const noexcept { return BodyMode::Stream; }
   virtual Verdict onConnection(Exchange&) noexcept { return Verdict::next(); }
   virtual Verdict onRequestHeaders(Exchange&) noexcept { return Verdict::next(); }
   virtual Verdict onRequestBody(Exchange&, std::span<const std::byte> /*chunk*/,

@@ -78,7 +78,7 @@ RequestHead h1Post(std::string content_length) {
 TEST_CASE("ProtocolSanity: the factory's name is the registered one", "[stages][sanity]") {
   Harness h;
   CHECK(h.factory.name() == "rampart.protocol_sanity");
-  CHECK(h.stage->requestBodyMode() == BodyMode::Stream);
+  CHECK(h.stage->requestBodyMode(h.ex) == BodyMode::Stream);
 }
 
 TEST_CASE("ProtocolSanity: accepts normal requests", "[stages][sanity]") {
