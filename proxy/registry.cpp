@@ -1,5 +1,6 @@
 #include "proxy/registry.h"
 
+#include "detectors/modsecurity/modsecurity_stage.h"
 #include "proxy/config_snapshot.h"
 #include "proxy/stages/access_log_stage.h"
 #include "proxy/stages/protocol_sanity_stage.h"
@@ -25,6 +26,9 @@ const std::vector<StageRegistration>& registeredStages() {
   static const std::vector<StageRegistration> stages = {
       {"rampart.protocol_sanity", Phase::RequestHeaders, StageTrust::ParsesUntrustedInput,
        StageMaturity::Stable},
+      // OWASP CRS via libmodsecurity; only built when some route has waf.mode detect|block.
+      {"rampart.modsecurity", Phase::RequestHeaders, StageTrust::ParsesUntrustedInput,
+       StageMaturity::Experimental},
       {"rampart.access_log", Phase::Log, StageTrust::ParsesUntrustedInput, StageMaturity::Stable},
   };
   return stages;
@@ -36,6 +40,10 @@ Result<std::vector<std::unique_ptr<StageFactory>>> buildStageFactories(
   for (const auto& registration : registeredStages()) {
     if (registration.name == "rampart.protocol_sanity") {
       factories.push_back(std::make_unique<ProtocolSanityStageFactory>(snapshot.config.limits));
+    } else if (registration.name == "rampart.modsecurity") {
+      auto factory = modsec::makeModSecurityStageFactory(snapshot);
+      if (!factory) return factory.error();
+      if (factory.value()) factories.push_back(std::move(factory.value()));
     } else if (registration.name == "rampart.access_log") {
       factories.push_back(std::make_unique<AccessLogStageFactory>());
     }

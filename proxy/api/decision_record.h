@@ -5,8 +5,28 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace rampart {
+
+// One rule that matched (libmodsecurity's rule-message callback). Strings are truncated copies.
+struct WafRuleMatch {
+  std::int64_t id = 0;
+  std::string msg;
+  std::string data;           // logdata: usually "Matched Data: ... found within ARGS:x: ..."
+  std::string matched_var;    // the variable and value that matched (highlighted match text)
+  int severity = -1;          // 0 EMERGENCY .. 7 DEBUG; -1 when the rule has none
+  int paranoia_level = 0;     // from the tag paranoia-level/N; 0 when untagged
+  int phase = 0;              // 1..5
+};
+
+// A libmodsecurity intervention (deny, redirect, drop), as reported by msc_intervention.
+struct WafIntervention {
+  int status = 0;
+  std::string url;            // redirect target, empty otherwise
+  std::string log;            // libmodsecurity's log line for it (truncated)
+  bool disruptive = false;
+};
 
 struct DecisionRecord {
   std::int64_t start_unix_us = 0;  // wall clock at request start
@@ -33,6 +53,16 @@ struct DecisionRecord {
   std::int64_t duration_us = 0;    // first byte of request head to end of response (or abort)
   std::int64_t upstream_duration_us = -1;  // request sent to upstream response end; -1 = none
   bool late_reset = false;         // response was cut after headers left (late block / upstream error)
+  // A local reply with this set carries `Location` (a WAF redirect intervention).
+  std::string redirect_location;
+  // WAF (libmodsecurity + CRS); docs/decision-record.md.
+  std::string_view waf_mode = "off";     // "off" | "detect" | "block"
+  int inbound_anomaly_score = -1;        // -1: not evaluated
+  int outbound_anomaly_score = -1;       // -1: not evaluated (no response phases ran)
+  std::vector<WafRuleMatch> waf_rules;   // JSON key "rules"
+  bool has_waf_intervention = false;
+  WafIntervention waf_intervention;      // JSON key "intervention"; null unless has_waf_intervention
+  std::string waf_error;                 // engine error / overload detail in detect mode, else ""
 };
 
 }  // namespace rampart

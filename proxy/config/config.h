@@ -90,12 +90,47 @@ struct ClusterConfig {
 
 enum class EncodedSlashPolicy : std::uint8_t { Reject, Decode, Keep };  // reserved for issue 5
 
+// Per-route WAF (libmodsecurity + OWASP CRS). docs/configuration.md "waf", docs/rules.md.
+enum class WafMode : std::uint8_t { Off, Detect, Block };  // yaml: off | detect | block
+
+struct RouteWafConfig {
+  WafMode mode = WafMode::Off;                  // off: no transaction is ever created
+  std::uint32_t paranoia_level = 1;             // CRS tx.paranoia_level, 1..4
+  std::uint32_t inbound_anomaly_threshold = 5;  // CRS tx.inbound_anomaly_score_threshold
+  std::uint32_t outbound_anomaly_threshold = 4;  // CRS tx.outbound_anomaly_score_threshold
+  std::vector<std::string> rule_files;          // extra site SecLang files, after CRS
+  std::uint32_t block_status = 403;             // status of a deny without its own status
+  bool inspect_response_body = false;           // phase 4 for waf.response_body_mime_types
+};
+
 struct RouteConfig {
   std::string name;
   std::vector<std::string> hosts = {"*"};  // exact ("api.example.com"), wildcard ("*.example.com"), "*"
   std::string path_prefix = "/";
   std::string cluster;
   std::uint64_t max_body_bytes = 10 * 1024 * 1024;
+  RouteWafConfig waf;
+};
+
+// Where rampart's own rule files (rules/ in the repository) are found when the config does not
+// name them: an absolute path compiled in by CMake (RAMPART_RULES_DIR), so the defaults work from
+// any working directory.
+#ifndef RAMPART_RULES_DIR
+#define RAMPART_RULES_DIR "rules"
+#endif
+
+// Process-wide WAF settings (top-level `waf:`). Relative paths given in the config are relative
+// to the working directory, like certificate paths.
+struct WafConfig {
+  std::string crs_path = "/usr/share/modsecurity-crs";  // holds rules/*.conf
+  std::string crs_setup = RAMPART_RULES_DIR "/crs-setup.conf";
+  std::string exclusions_before = RAMPART_RULES_DIR "/exclusions-before-crs.conf";
+  std::string exclusions_after = RAMPART_RULES_DIR "/exclusions-after-crs.conf";
+  std::vector<std::string> response_body_mime_types = {"application/json", "text/html",
+                                                       "text/plain"};
+  std::uint32_t inspection_threads = 0;    // 0 = number of cores; fixed at start
+  std::uint32_t inspection_queue = 1024;   // queued inspections beyond the running ones; full -> 503
+  std::uint32_t arguments_limit = 1000;    // SecArgumentsLimit: arguments CRS parses per request
 };
 
 struct Config {
@@ -108,6 +143,7 @@ struct Config {
   ForwardingConfig forwarding;
   std::vector<ClusterConfig> clusters;
   std::vector<RouteConfig> routes;
+  WafConfig waf;
 };
 
 }  // namespace rampart

@@ -750,9 +750,112 @@ void readClusters(Diagnostics& diag, const YAML::Node& node, const std::string& 
   });
 }
 
+// ---------------------------------------------------------------------------------------------
+// WAF (libmodsecurity + CRS). Files are checked here so a wrong path points at its YAML line;
+// whether their SecLang parses is checked when the snapshot compiles (proxy/config_snapshot.cpp).
+
+bool checkReadableFile(Diagnostics& diag, const YAML::Node& node, const std::string& path,
+                       const std::string& file) {
+  std::error_code ec;
+  if (!std::filesystem::exists(file, ec)) {
+    diag.fail(node.Mark(), path + ": file '" + file + "' does not exist");
+    return false;
+  }
+  if (!std::filesystem::is_regular_file(file, ec)) {
+    diag.fail(node.Mark(), path + ": '" + file + "' is not a regular file");
+    return false;
+  }
+  return true;
+}
+
+void readWafFile(Diagnostics& diag, MapReader& map, std::string_view key, std::string& out) {
+  if (auto node = map.find(key)) {
+    if (auto value = readNonEmptyString(diag, *node, map.pathOf(key))) {
+      if (checkReadableFile(diag, *node, map.pathOf(key), *value)) out = *value;
+    }
+  }
+}
+
+void readWaf(Diagnostics& diag, const YAML::Node& node, const std::string& path, WafConfig& out) {
+  MapReader map(diag, node, path,
+                {"crs_path", "crs_setup", "exclusions_before", "exclusions_after",
+                 "response_body_mime_types", "inspection_threads", "inspection_queue",
+                 "arguments_limit"});
+  if (!map.ok()) return;
+  if (auto crs = map.find("crs_path")) {
+    if (auto value = readNonEmptyString(diag, *crs, map.pathOf("crs_path"))) {
+      std::error_code ec;
+      if (!std::filesystem::is_directory(*value + "/rules", ec)) {
+        diag.fail(crs->Mark(), map.pathOf("crs_path") + ": '" + *value +
+                                   "' has no rules/ folder (expected a CRS checkout such as "
+                                   "/usr/share/modsecurity-crs)");
+      } else {
+        out.crs_path = *value;
+      }
+    }
+  }
+  readWafFile(diag, map, "crs_setup", out.crs_setup);
+  readWafFile(diag, map, "exclusions_before", out.exclusions_before);
+  readWafFile(diag, map, "exclusions_after", out.exclusions_after);
+  if (auto types = map.find("response_body_mime_types")) {
+    auto checked = readStringList(
+        diag, *types, map.pathOf("response_body_mime_types"),
+        [&](const YAML::Node& item, const std::string& item_path, const std::string& value) {
+          const bool ok = value.find('/') != std::string::npos &&
+                          std::none_of(value.begin(), value.end(), [](unsigned char c) {
+                            return c <= 0x20 || c >= 0x7F || c == '"' || c == '\\';
+                          });
+          if (!ok) diag.fail(item.Mark(), item_path + ": '" + value + "' is not a MIME type");
+          return ok;
+        });
+    if (checked) out.response_body_mime_types = std::move(*checked);
+  }
+  map.uintInRange("inspection_threads", out.inspection_threads, 0, 1024);
+  map.uintInRange("inspection_queue", out.inspection_queue, 1, 1'000'000);
+  map.uintInRange("arguments_limit", out.arguments_limit, 1, 100'000);
+}
+
+void readRouteWaf(Diagnostics& diag, const YAML::Node& node, const std::string& path,
+                  RouteWafConfig& out) {
+  MapReader map(diag, node, path,
+                {"mode", "paranoia_level", "inbound_anomaly_threshold",
+                 "outbound_anomaly_threshold", "rule_files", "block_status",
+                 "inspect_response_body"});
+  if (!map.ok()) return;
+  if (auto mode = map.find("mode")) {
+    // YAML 1.1 reads a bare `off` as a boolean; yaml-cpp keeps the scalar text, so "off" works.
+    if (auto value = readString(diag, *mode, map.pathOf("mode"))) {
+      if (*value == "off") {
+        out.mode = WafMode::Off;
+      } else if (*value == "detect") {
+        out.mode = WafMode::Detect;
+      } else if (*value == "block") {
+        out.mode = WafMode::Block;
+      } else {
+        diag.fail(mode->Mark(), map.pathOf("mode") + ": unknown WAF mode '" + *value +
+                                    "'; expected one of: off, detect, block");
+      }
+    }
+  }
+  map.uintInRange("paranoia_level", out.paranoia_level, 1, 4);
+  map.uintInRange("inbound_anomaly_threshold", out.inbound_anomaly_threshold, 1, 10'000);
+  map.uintInRange("outbound_anomaly_threshold", out.outbound_anomaly_threshold, 1, 10'000);
+  map.uintInRange("block_status", out.block_status, 400, 599);
+  map.boolean("inspect_response_body", out.inspect_response_body);
+  if (auto files = map.find("rule_files")) {
+    auto checked = readStringList(
+        diag, *files, map.pathOf("rule_files"),
+        [&](const YAML::Node& item, const std::string& item_path, const std::string& value) {
+          return checkReadableFile(diag, item, item_path, value);
+        });
+    if (checked) out.rule_files = std::move(*checked);
+  }
+}
+
 void readRoute(Diagnostics& diag, const YAML::Node& node, const std::string& path,
                const std::vector<ClusterConfig>& clusters, RouteConfig& out) {
-  MapReader map(diag, node, path, {"name", "hosts", "path_prefix", "cluster", "max_body_bytes"});
+  MapReader map(diag, node, path,
+                {"name", "hosts", "path_prefix", "cluster", "max_body_bytes", "waf"});
   if (!map.ok()) return;
   map.requiredNonEmptyString("name", out.name);
   if (auto hosts = map.find("hosts")) {
@@ -791,6 +894,7 @@ void readRoute(Diagnostics& diag, const YAML::Node& node, const std::string& pat
     }
   }
   map.uintInRange("max_body_bytes", out.max_body_bytes, 0, kTiB);
+  if (auto waf = map.find("waf")) readRouteWaf(diag, *waf, map.pathOf("waf"), out.waf);
 }
 
 void readRoutes(Diagnostics& diag, const YAML::Node& node, const std::string& path,
@@ -815,7 +919,7 @@ void readRoutes(Diagnostics& diag, const YAML::Node& node, const std::string& pa
 void readConfig(Diagnostics& diag, const YAML::Node& root, Config& config) {
   MapReader top(diag, root, "",
                 {"workers", "listeners", "admin", "limits", "decision_log", "forwarding",
-                 "clusters", "routes"});
+                 "clusters", "routes", "waf"});
   if (!top.ok()) return;
   top.uintInRange("workers", config.workers, 0, kMaxWorkers);
   if (auto node = top.require("listeners")) {
@@ -830,6 +934,7 @@ void readConfig(Diagnostics& diag, const YAML::Node& root, Config& config) {
   if (auto node = top.find("forwarding")) {
     readForwarding(diag, *node, "forwarding", config.forwarding);
   }
+  if (auto node = top.find("waf")) readWaf(diag, *node, "waf", config.waf);
   // Clusters before routes whatever their order in the file: routes refer to clusters.
   if (auto node = top.require("clusters")) readClusters(diag, *node, "clusters", config.clusters);
   if (diag.failed()) return;

@@ -195,7 +195,41 @@ void appendDecisionRecordJson(std::string& out, const DecisionRecord& r) {
   appendNumberField(out, "duration_us", r.duration_us);
   appendNumberField(out, "upstream_duration_us", r.upstream_duration_us);
   appendKey(out, "late_reset");
-  out += r.late_reset ? "true" : "false";
+  out += r.late_reset ? "true," : "false,";
+  appendStringField(out, "waf_mode", r.waf_mode);
+  appendNumberField(out, "inbound_anomaly_score", r.inbound_anomaly_score);
+  appendNumberField(out, "outbound_anomaly_score", r.outbound_anomaly_score);
+  appendKey(out, "rules");
+  out += '[';
+  for (std::size_t i = 0; i < r.waf_rules.size(); ++i) {
+    const WafRuleMatch& m = r.waf_rules[i];
+    if (i != 0) out += ',';
+    out += '{';
+    appendNumberField(out, "id", m.id);
+    appendStringField(out, "msg", m.msg);
+    appendStringField(out, "data", m.data);
+    appendStringField(out, "matched_var", m.matched_var);
+    appendNumberField(out, "severity", m.severity);
+    appendNumberField(out, "paranoia_level", m.paranoia_level);
+    appendKey(out, "phase");
+    appendNumber(out, m.phase);
+    out += '}';
+  }
+  out += "],";
+  appendKey(out, "intervention");
+  if (r.has_waf_intervention) {
+    out += '{';
+    appendNumberField(out, "status", r.waf_intervention.status);
+    appendStringField(out, "url", r.waf_intervention.url);
+    appendStringField(out, "log", r.waf_intervention.log);
+    appendKey(out, "disruptive");
+    out += r.waf_intervention.disruptive ? "true" : "false";
+    out += "},";
+  } else {
+    out += "null,";
+  }
+  appendKey(out, "waf_error");
+  appendJsonString(out, r.waf_error);
   out += "}\n";
 }
 

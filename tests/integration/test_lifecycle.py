@@ -23,7 +23,8 @@ import h2util
 RECORD_KEYS = ["time", "request_id", "client_ip", "client_port", "listener", "tls_version", "alpn",
                "sni", "protocol", "method", "authority", "path", "route", "upstream_cluster",
                "upstream_endpoint", "status", "action", "reason", "phase", "bytes_in", "bytes_out",
-               "duration_us", "upstream_duration_us", "late_reset"]
+               "duration_us", "upstream_duration_us", "late_reset", "waf_mode",
+               "inbound_anomaly_score", "outbound_anomaly_score", "rules", "intervention", "waf_error"]
 
 
 def run_cli(*args, cwd=None):

@@ -729,6 +729,71 @@ TEST_CASE("config loader: routes", "[config]") {
   }
 }
 
+TEST_CASE("config loader: waf", "[config][waf]") {
+  const std::string head =
+      "listeners: [{name: main, address: \"127.0.0.1:8080\"}]\n"
+      "clusters: [{name: backend, type: echo}]\n"
+      "routes:\n";
+  SECTION("defaults: off, PL1, 5/4, 403, no response body") {
+    const Config config = loadOk(head + "  - name: r\n    cluster: backend\n");
+    const RouteWafConfig& waf = config.routes[0].waf;
+    CHECK(waf.mode == WafMode::Off);
+    CHECK(waf.paranoia_level == 1);
+    CHECK(waf.inbound_anomaly_threshold == 5);
+    CHECK(waf.outbound_anomaly_threshold == 4);
+    CHECK(waf.block_status == 403);
+    CHECK_FALSE(waf.inspect_response_body);
+    CHECK(config.waf.crs_path == "/usr/share/modsecurity-crs");
+    CHECK(config.waf.crs_setup == std::string(RAMPART_RULES_DIR) + "/crs-setup.conf");
+    CHECK(std::filesystem::exists(config.waf.crs_setup));
+    CHECK(config.waf.response_body_mime_types ==
+          std::vector<std::string>{"application/json", "text/html", "text/plain"});
+  }
+  SECTION("every route key") {
+    TempDir dir;
+    const std::string site = dir.write("site.conf", "SecRule ARGS \"@rx x\" \"id:1,phase:2,pass\"\n");
+    const Config config = loadOk(head + "  - name: r\n    cluster: backend\n    waf:\n"
+                                        "      mode: block\n      paranoia_level: 3\n"
+                                        "      inbound_anomaly_threshold: 10\n"
+                                        "      outbound_anomaly_threshold: 8\n"
+                                        "      block_status: 406\n"
+                                        "      inspect_response_body: true\n"
+                                        "      rule_files: [\"" + site + "\"]\n");
+    const RouteWafConfig& waf = config.routes[0].waf;
+    CHECK(waf.mode == WafMode::Block);
+    CHECK(waf.paranoia_level == 3);
+    CHECK(waf.inbound_anomaly_threshold == 10);
+    CHECK(waf.outbound_anomaly_threshold == 8);
+    CHECK(waf.block_status == 406);
+    CHECK(waf.inspect_response_body);
+    CHECK(waf.rule_files == std::vector<std::string>{site});
+  }
+  SECTION("mode, paranoia level and status are checked at their line") {
+    CHECK_THAT(errorOf(head + "  - name: r\n    cluster: backend\n    waf: {mode: on}\n"),
+               Contains(":6:17: routes[0].waf.mode: unknown WAF mode 'on'; expected one of: "
+                        "off, detect, block"));
+    CHECK_THAT(errorOf(head + "  - name: r\n    cluster: backend\n    waf: {paranoia_level: 5}\n"),
+               Contains(":6:27: routes[0].waf.paranoia_level: 5 is out of range (1..4)"));
+    CHECK_THAT(errorOf(head + "  - name: r\n    cluster: backend\n    waf: {block_status: 200}\n"),
+               Contains("routes[0].waf.block_status: 200 is out of range (400..599)"));
+    CHECK_THAT(errorOf(head + "  - name: r\n    cluster: backend\n    waf: {mdoe: block}\n"),
+               Contains("unknown key 'mdoe' in routes[0].waf"));
+  }
+  SECTION("rule files and CRS paths must exist") {
+    CHECK_THAT(errorOf(head + "  - name: r\n    cluster: backend\n    waf:\n"
+                              "      rule_files: [/nonexistent/site.conf]\n"),
+               Contains(":7:20: routes[0].waf.rule_files[0]: file '/nonexistent/site.conf' does "
+                        "not exist"));
+    CHECK_THAT(errorOf(head + "  - name: r\n    cluster: backend\nwaf: {crs_path: /nonexistent}\n"),
+               Contains("waf.crs_path: '/nonexistent' has no rules/ folder"));
+    CHECK_THAT(errorOf(head + "  - name: r\n    cluster: backend\nwaf: {crs_setup: /no/setup.conf}\n"),
+               Contains("waf.crs_setup: file '/no/setup.conf' does not exist"));
+    CHECK_THAT(errorOf(head + "  - name: r\n    cluster: backend\n"
+                              "waf: {response_body_mime_types: [json]}\n"),
+               Contains("waf.response_body_mime_types[0]: 'json' is not a MIME type"));
+  }
+}
+
 TEST_CASE("config loader: malformed YAML reports file and line", "[config]") {
   TempDir dir;
   const std::string path = dir.write("bad.yaml", yamlText(R"(

@@ -34,6 +34,7 @@ class JsonValidator {
     if (depth > 32 || pos_ >= s_.size()) return false;
     const char c = s_[pos_];
     if (c == '{') return object(depth);
+    if (c == '[') return array(depth);
     if (c == '"') return string(nullptr);
     if (c == '-' || (c >= '0' && c <= '9')) return number();
     for (std::string_view lit : {"true", "false", "null"}) {
@@ -43,6 +44,20 @@ class JsonValidator {
       }
     }
     return false;
+  }
+
+  bool array(int depth) {
+    ++pos_;
+    skipSpace();
+    if (peek(']')) return ++pos_, true;
+    for (;;) {
+      skipSpace();
+      if (!value(depth + 1)) return false;
+      skipSpace();
+      if (peek(']')) return ++pos_, true;
+      if (!peek(',')) return false;
+      ++pos_;
+    }
   }
 
   bool object(int depth) {
@@ -213,7 +228,17 @@ const std::vector<std::string> kSchemaKeys = {"time",
                                               "bytes_out",
                                               "duration_us",
                                               "upstream_duration_us",
-                                              "late_reset"};
+                                              "late_reset",
+                                              "waf_mode",
+                                              "inbound_anomaly_score",
+                                              "outbound_anomaly_score",
+                                              "rules",
+                                              "intervention",
+                                              "waf_error"};
+
+constexpr std::string_view kWafOffTail =
+    ",\"waf_mode\":\"off\",\"inbound_anomaly_score\":-1,\"outbound_anomaly_score\":-1,"
+    "\"rules\":[],\"intervention\":null,\"waf_error\":\"\"}\n";
 
 TEST_CASE("A full record has every key in schema order and one trailing newline", "[log]") {
   std::string line;
@@ -232,7 +257,8 @@ TEST_CASE("A full record has every key in schema order and one trailing newline"
         "\"upstream_cluster\":\"shop_backend\",\"upstream_endpoint\":\"127.0.0.1:9000\","
         "\"status\":403,\"action\":\"block\",\"reason\":\"crs_anomaly\","
         "\"phase\":\"request_headers\",\"bytes_in\":0,\"bytes_out\":162,\"duration_us\":845,"
-        "\"upstream_duration_us\":-1,\"late_reset\":false}\n");
+        "\"upstream_duration_us\":-1,\"late_reset\":false" +
+            std::string(kWafOffTail));
 }
 
 TEST_CASE("An empty record keeps the fixed schema", "[log]") {
@@ -243,7 +269,7 @@ TEST_CASE("An empty record keeps the fixed schema", "[log]") {
   CHECK(keys == kSchemaKeys);
   CHECK(line.starts_with("{\"time\":\"1970-01-01T00:00:00.000000Z\",\"request_id\":\"\","));
   CHECK(line.find("\"action\":\"allow\",\"reason\":\"\",\"phase\":\"\"") != std::string::npos);
-  CHECK(line.ends_with("\"late_reset\":false}\n"));
+  CHECK(line.ends_with("\"late_reset\":false" + std::string(kWafOffTail)));
 }
 
 TEST_CASE("appendDecisionRecordJson appends and does not clear", "[log]") {
@@ -252,7 +278,37 @@ TEST_CASE("appendDecisionRecordJson appends and does not clear", "[log]") {
   r.late_reset = true;
   appendDecisionRecordJson(out, r);
   CHECK(out.starts_with("prefix{\"time\""));
-  CHECK(out.ends_with("\"late_reset\":true}\n"));
+  CHECK(out.ends_with("\"late_reset\":true" + std::string(kWafOffTail)));
+}
+
+TEST_CASE("WAF fields: rules and intervention stay valid JSON for any bytes", "[log]") {
+  DecisionRecord r;
+  r.waf_mode = "block";
+  r.inbound_anomaly_score = 10;
+  r.outbound_anomaly_score = 0;
+  WafRuleMatch m;
+  m.id = 942100;
+  m.msg = "SQL Injection Attack Detected via libinjection";
+  m.data = std::string("Matched Data: \"\x01\xc0\xaf\n' or 1=1", 27);
+  m.matched_var = "ARGS:q";
+  m.severity = 2;
+  m.paranoia_level = 1;
+  m.phase = 2;
+  r.waf_rules.push_back(m);
+  r.has_waf_intervention = true;
+  r.waf_intervention.status = 302;
+  r.waf_intervention.url = "https://example.com/\r\nX: y";
+  r.waf_intervention.log = "ModSecurity: Access denied \"x\"";
+  r.waf_intervention.disruptive = true;
+  std::string line;
+  appendDecisionRecordJson(line, r);
+  std::vector<std::string> keys;
+  REQUIRE(isValidJson(std::string_view(line).substr(0, line.size() - 1), &keys));
+  CHECK(keys == kSchemaKeys);
+  CHECK(line.find("\"rules\":[{\"id\":942100,\"msg\":\"SQL Injection") != std::string::npos);
+  CHECK(line.find("\\u0001\\u00c0\\u00af\\u000a") != std::string::npos);
+  CHECK(line.find("\"intervention\":{\"status\":302,") != std::string::npos);
+  CHECK(line.find("\"disruptive\":true}") != std::string::npos);
 }
 
 TEST_CASE("RFC 3339 time with microseconds", "[log]") {
@@ -366,7 +422,7 @@ TEST_CASE("Python's json module accepts hostile records", "[log][python]") {
                                   "python3 -c 'import json,sys\n"
                                   "data = open(sys.argv[1], \"rb\").read().decode(\"utf-8\")\n"
                                   "recs = [json.loads(l) for l in data.split(\"\\n\") if l]\n"
-                                  "assert all(len(r) == 24 for r in recs)\n"
+                                  "assert all(len(r) == 30 for r in recs)\n"
                                   "print(len(recs))' ") +
                               path + " 2>&1";
   FILE* pipe = popen(command.c_str(), "r");
