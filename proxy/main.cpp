@@ -1,4 +1,4 @@
-// rampart: a WAAP edge proxy. Subcommands: serve, validate, version.
+// rampart: a WAAP edge proxy. Subcommands: serve, validate, replay, version.
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -8,6 +8,7 @@
 
 #include "proxy/config/loader.h"
 #include "proxy/config_snapshot.h"
+#include "proxy/replay/replay_command.h"
 #include "proxy/server.h"
 #include "proxy/version.h"
 
@@ -17,6 +18,8 @@ void usage() {
   std::fprintf(stderr,
                "usage: rampart serve --config FILE\n"
                "       rampart validate FILE\n"
+               "       rampart replay (--target URL | --config FILE) [options] INPUT... "
+               "(docs/replay.md)\n"
                "       rampart version\n");
 }
 
@@ -50,6 +53,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (command == "validate" && argc == 3) return validate(argv[2]);
+  if (command == "replay") return rampart::replay::runReplayCommand(argc - 1, argv + 1);
   if (command == "serve" && argc == 4 && std::strcmp(argv[2], "--config") == 0) {
     rampart::Server server(argv[3]);
     return server.run();

@@ -1,0 +1,30 @@
+// A small JSON reader (RFC 8259) for the decision records `rampart replay` reads back: objects,
+// arrays, strings, numbers, literals. Numbers keep their text. Never throws.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace rampart::replay {
+
+struct JsonValue {
+  enum class Type { Null, Bool, Number, String, Array, Object };
+  Type type = Type::Null;
+  bool boolean = false;
+  std::string text;  // String: decoded (\u00XX gives the byte XX when < 0x100); Number: as written
+  std::vector<JsonValue> items;                // Array
+  std::vector<std::pair<std::string, JsonValue>> members;  // Object, in order
+
+  const JsonValue* get(std::string_view key) const;  // Object member or nullptr
+  // A string member's text, or a number member's text; "" otherwise.
+  std::string scalar(std::string_view key) const;
+};
+
+// nullopt when `text` is not one complete JSON value (surrounding whitespace allowed).
+std::optional<JsonValue> parseJson(std::string_view text);
+
+}  // namespace rampart::replay
