@@ -65,7 +65,8 @@ RequestHead buildUpstreamRequestHead(const RequestHead& request, const Connectio
   out.headers.remove("x-request-id");
   // Host first, as clients send it; the rest appended.
   HeaderList ordered;
-  ordered.add("host", request.authority);
+  // An HTTP/1.0 request without Host: the upstream connection supplies one (its endpoint).
+  if (!request.authority.empty()) ordered.add("host", request.authority);
   for (const auto& f : out.headers) {
     // Dropped like nginx's default: "Content_Length" or "Transfer_Encoding" are valid tokens but
     // CGI-style backends map '_' and '-' to the same variable, a framing-confusion vector.

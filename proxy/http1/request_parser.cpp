@@ -288,7 +288,15 @@ class RequestBuilder final : public detail::HeadVisitor {
       return error;
     }
     // A reverse proxy never tunnels; refusing CONNECT also rules out authority-form.
-    if (method == "CONNECT") return ParseError::ConnectNotSupported;
+    if (method == "CONNECT") {
+      // A well-formed tunnel request ("host:port") is refused as a method we do not offer (405);
+      // anything else is a malformed request target (400).
+      const std::size_t colon = target.rfind(':');
+      const bool authority_form = colon != kNpos && colon > 0 && colon + 1 < target.size() &&
+                                  target.find('/') == kNpos &&
+                                  target.find_first_not_of("0123456789", colon + 1) == kNpos;
+      return authority_form ? ParseError::ConnectNotSupported : ParseError::BadRequestTarget;
+    }
     for (const char c : target) {
       if (c < 0x21 || c > 0x7e || c == '#') return ParseError::BadRequestTarget;
     }

@@ -53,8 +53,11 @@ class ProtocolSanityStage final : public Stage {
       return Verdict::respond(400, "bad_request_target");
     if (req.target.size() > limits_.max_request_line_bytes)
       return Verdict::respond(414, "request_line_too_long");
-    if (req.authority.empty()) return Verdict::respond(400, "missing_host");
-    if (!isVisibleAscii(req.authority) || req.authority.find('@') != std::string::npos)
+    // HTTP/1.0 may omit Host (RFC 9112 §3.2 requires it from 1.1 on); it routes as host "".
+    if (req.authority.empty() && req.protocol != HttpProtocol::Http10)
+      return Verdict::respond(400, "missing_host");
+    if (!req.authority.empty() &&
+        (!isVisibleAscii(req.authority) || req.authority.find('@') != std::string::npos))
       return Verdict::respond(400, "bad_host");
     if (req.absolute_form && hostOfAuthority(req.absolute_authority) !=
                                  hostOfAuthority(req.authority))

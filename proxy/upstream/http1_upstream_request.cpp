@@ -36,6 +36,14 @@ Http1UpstreamRequest::Http1UpstreamRequest(WorkerContext& worker, const ClusterR
     head_.headers.add("transfer-encoding", "chunked");
     upstream_chunked_ = true;
   }
+  if (head_.headers.find("host") == nullptr) {
+    // HTTP/1.1 upstream requests need a Host; a Host-less HTTP/1.0 client gets the endpoint's.
+    HeaderList with_host;
+    with_host.add("host", cluster_.endpoints.empty() ? "localhost"
+                                                     : cluster_.endpoints.front().text);
+    for (const auto& f : head_.headers) with_host.add(f.name, f.value);
+    head_.headers = std::move(with_host);
+  }
   http1::appendRequestHead(pending_, head_);
   request_sent_ = !head_.has_body;
   head_.headers.clear();  // no longer needed; keeps the exchange footprint small

@@ -203,6 +203,21 @@ def test_h10_echo_request_closes_connection(rampart):
     assert rec["protocol"] == "HTTP/1.0" or rec["protocol"].startswith("HTTP/1")
 
 
+def test_h10_h1_without_host_routed_by_wildcard_and_given_a_host_upstream(rampart):
+    """HTTP/1.0 may omit Host: it routes as host "" (only "*" routes match) and the HTTP/1.1
+    upstream request gets the endpoint as its Host."""
+    with RawConn(rampart.plain_port) as c:
+        c.send(b"GET /backend/old-no-host HTTP/1.0\r\n\r\n")
+        resp = c.read_response()
+    assert resp.status == 200
+    body = resp.json()
+    assert body["path"] == "/backend/old-no-host"
+    sent = {k.lower(): v for k, v in body["headers"]}
+    assert sent["host"].startswith("127.0.0.1:")
+    rec = rampart.record_for(resp.header("x-request-id"))
+    assert (rec["authority"], rec["reason"]) == ("", "ok")
+
+
 def test_h1_echo_head_has_no_body(rampart):
     with RawConn(rampart.plain_port) as c:
         c.send(b"HEAD /head HTTP/1.1\r\nHost: localhost\r\n\r\n")

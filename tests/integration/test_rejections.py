@@ -241,13 +241,13 @@ def test_h1_backend_malformed_chunked_body_400(rampart, chunk):
     assert rec["reason"].startswith("bad_chunk") and rec["status"] == 400
 
 
-def test_h10_without_host_rejected(rampart):
-    """HTTP/1.0 may omit Host; rampart's protocol sanity stage still refuses it (no authority)."""
+def test_h10_without_host_and_no_wildcard_route_404(rampart):
+    """HTTP/1.0 may omit Host; it then matches only "*" routes, so "/" (a named-host route here)
+    is 404 no_route."""
     with RawConn(rampart.plain_port) as c:
         c.send(b"GET / HTTP/1.0\r\n\r\n")
         resp = c.read_response()
-    rec = check_local_reply(rampart, resp, 400, "missing_host")
-    assert rec["action"] == "block"
+    rec = check_local_reply(rampart, resp, 404, "no_route")
 
 
 def test_h1_absolute_form_matching_host_allowed(rampart):
