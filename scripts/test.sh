@@ -12,6 +12,8 @@ presets=(dev)
 [ "$quick" = 1 ] || presets+=(asan)
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+# Third-party leaks only, each explained in the file.
+export LSAN_OPTIONS="suppressions=$(pwd)/tests/lsan.supp:print_suppressions=0"
 for preset in "${presets[@]}"; do
   echo "=== preset $preset: build"
   cmake --preset "$preset" >/dev/null
