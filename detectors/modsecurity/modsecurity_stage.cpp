@@ -361,7 +361,9 @@ bool safeLocation(std::string_view url) {
 
 }  // namespace
 
-Verdict ModSecurityStage::requestVerdict(Exchange& ex) noexcept {
+std::optional<Verdict> ModSecurityStage::settledVerdict(Exchange& ex) noexcept {
+  // Shared by both directions: publish what was found, then settle engine errors and
+  // "nothing to enforce"; nullopt means a blocking intervention is left to act on.
   InspectionState& s = *state_;
   publish(ex);
   if (!s.engine_error.empty()) {
@@ -370,6 +372,12 @@ Verdict ModSecurityStage::requestVerdict(Exchange& ex) noexcept {
   }
   if (!s.intervention || s.mode != WafMode::Block) return Verdict::next();
   done_ = true;
+  return std::nullopt;
+}
+
+Verdict ModSecurityStage::requestVerdict(Exchange& ex) noexcept {
+  if (auto settled = settledVerdict(ex)) return *settled;
+  InspectionState& s = *state_;
   const WafIntervention& it = *s.intervention;
   if (!it.url.empty() && safeLocation(it.url)) {
     try {
@@ -437,14 +445,8 @@ Verdict ModSecurityStage::onResponseBody(Exchange& ex, std::span<const std::byte
 }
 
 Verdict ModSecurityStage::responseVerdict(Exchange& ex) noexcept {
+  if (auto settled = settledVerdict(ex)) return *settled;
   InspectionState& s = *state_;
-  publish(ex);
-  if (!s.engine_error.empty()) {
-    done_ = true;
-    return s.mode == WafMode::Block ? Verdict::respond(500, "waf_engine_error") : Verdict::next();
-  }
-  if (!s.intervention || s.mode != WafMode::Block) return Verdict::next();
-  done_ = true;
   // Response phases: no redirect (the response is the upstream's); block with the status.
   const int status = s.intervention->status;
   const bool own_status = status >= 400 && status <= 599 && status != 403;

@@ -17,6 +17,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -55,6 +56,7 @@ class ModSecurityStage final : public Stage {
   void onInspectionDone() noexcept;
 
  private:
+  std::optional<Verdict> settledVerdict(Exchange& ex) noexcept;
   Verdict requestVerdict(Exchange& ex) noexcept;
   Verdict responseVerdict(Exchange& ex) noexcept;
   void publish(Exchange& ex) noexcept;  // rules, scores, errors into the decision record

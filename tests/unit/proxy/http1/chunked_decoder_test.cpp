@@ -1,18 +1,12 @@
 #include "proxy/http1/chunked_decoder.h"
 
+#include "tests/unit/proxy/http1/parse_error_printer.h"
+
 #include <catch2/catch.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
 
-namespace Catch {
-template <>
-struct StringMaker<rampart::http1::ParseError> {
-  static std::string convert(rampart::http1::ParseError e) {
-    return std::string(rampart::http1::reasonOf(e));
-  }
-};
-}  // namespace Catch
 
 namespace rampart::http1 {
 namespace {

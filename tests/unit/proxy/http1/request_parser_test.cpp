@@ -1,19 +1,13 @@
 #include "proxy/http1/request_parser.h"
 
+#include "tests/unit/proxy/http1/parse_error_printer.h"
+
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
 
-namespace Catch {
-template <>
-struct StringMaker<rampart::http1::ParseError> {
-  static std::string convert(rampart::http1::ParseError e) {
-    return std::string(rampart::http1::reasonOf(e));
-  }
-};
-}  // namespace Catch
 
 namespace rampart::http1 {
 namespace {
