@@ -28,9 +28,9 @@ TEST_CASE("Content-Length autocompletion", "[replay][request_builder]") {
     CHECK(b.find("Content-Length") == std::string::npos);
     CHECK(b.find("Connection: close") != std::string::npos);
   }
-  SECTION("POST without a body gets Content-Length: 0") {
+  SECTION("POST without a body gets no Content-Length either (go-ftw; CRS 920180 relies on it)") {
     in.method = "POST";
-    CHECK(buildRequest(in, "").bytes.find("Content-Length: 0\r\n") != std::string::npos);
+    CHECK(buildRequest(in, "").bytes.find("Content-Length") == std::string::npos);
   }
   SECTION("a body's length counts bytes, not characters; already-encoded data is left alone") {
     in.data = "caf\xc3\xa9";
