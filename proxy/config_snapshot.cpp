@@ -7,22 +7,10 @@
 #include <charconv>
 #include <cstring>
 
+#include "proxy/host_pattern.h"
 #include "proxy/registry.h"
 
 namespace rampart {
-namespace {
-
-bool hostPatternMatches(const std::string& pattern, std::string_view host) {
-  if (pattern == "*") return true;
-  if (pattern.size() > 2 && pattern[0] == '*' && pattern[1] == '.') {
-    std::string_view suffix = std::string_view(pattern).substr(1);
-    return host.size() > suffix.size() && host.substr(host.size() - suffix.size()) == suffix;
-  }
-  return pattern == host;
-}
-
-}  // namespace
-
 std::string hostOfAuthority(std::string_view authority) {
   std::string_view host = authority;
   if (!host.empty() && host.front() == '[') {

@@ -21,6 +21,16 @@ std::string lowerTrimmed(std::string_view s) {
 
 }  // namespace
 
+bool headerContainsToken(const HeaderList& headers, std::string_view name, std::string_view token) {
+  for (const auto& f : headers) {
+    if (f.name != name) continue;
+    std::string lower = f.value;
+    for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (lower.find(token) != std::string::npos) return true;
+  }
+  return false;
+}
+
 void stripHopByHopHeaders(HeaderList& headers) {
   // Fields listed in Connection are hop-by-hop too ("Connection: close, x-internal").
   std::vector<std::string> named;

@@ -10,6 +10,10 @@
 
 namespace rampart {
 
+// True when any `name` field (lower-case name) contains `token`, compared case-insensitively
+// ("Connection: Close", "connection: keep-alive, close").
+bool headerContainsToken(const HeaderList& headers, std::string_view name, std::string_view token);
+
 // Removes RFC 9110 §7.6.1 connection-specific fields and every field the Connection header names.
 void stripHopByHopHeaders(HeaderList& headers);
 

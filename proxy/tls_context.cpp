@@ -1,5 +1,7 @@
 #include "proxy/tls_context.h"
 
+#include "proxy/host_pattern.h"
+
 #include <openssl/err.h>
 
 #include <algorithm>
@@ -13,15 +15,6 @@ constexpr const char* kDefaultCiphers =
     "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
     "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:"
     "DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384";
-
-bool hostMatches(std::string_view pattern, std::string_view host) {
-  if (pattern == "*") return true;
-  if (pattern.size() > 2 && pattern.substr(0, 2) == "*.") {
-    std::string_view suffix = pattern.substr(1);  // ".example.com"
-    return host.size() > suffix.size() && host.substr(host.size() - suffix.size()) == suffix;
-  }
-  return pattern == host;
-}
 
 }  // namespace
 
@@ -98,7 +91,7 @@ SSL_CTX* TlsServerContext::selectByServerName(std::string_view name) const {
       if (n == lower) return c.ctx;
   for (const auto& c : certificates_)
     for (const auto& n : c.server_names)
-      if (n.find('*') != std::string::npos && hostMatches(n, lower)) return c.ctx;
+      if (n.find('*') != std::string::npos && hostPatternMatches(n, lower)) return c.ctx;
   return nullptr;
 }
 

@@ -3,23 +3,13 @@
 #include <algorithm>
 
 #include "proxy/config_snapshot.h"
+#include "proxy/forwarding_headers.h"
 #include "proxy/http1/parse_error.h"
 #include "proxy/http1/request_parser.h"
 #include "proxy/http1/serializer.h"
 
 namespace rampart {
 namespace {
-
-bool headerHasToken(const HeaderList& headers, std::string_view name, std::string_view token) {
-  for (const auto& f : headers) {
-    if (f.name != name) continue;
-    std::string lower = f.value;
-    std::transform(lower.begin(), lower.end(), lower.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    if (lower.find(token) != std::string::npos) return true;
-  }
-  return false;
-}
 
 // For the decision record of a head that failed to parse: the method, target and Host as sent
 // (bounded), so operators see what was refused. Never used for routing or forwarding.
@@ -150,7 +140,7 @@ void Http1ServerCodec::parseHead() {
   request_protocol_ = head.protocol;
   ++requests_served_;
   close_after_response_ =
-      head.protocol == HttpProtocol::Http10 || headerHasToken(head.headers, "connection", "close") ||
+      head.protocol == HttpProtocol::Http10 || headerContainsToken(head.headers, "connection", "close") ||
       requests_served_ >= limits.max_requests_per_connection || connection_.worker().draining();
   if (head.chunked) {
     framing_ = BodyFraming::Chunked;

@@ -1,6 +1,7 @@
 #include "proxy/upstream/http1_upstream_request.h"
 
 #include "proxy/config_snapshot.h"
+#include "proxy/forwarding_headers.h"
 #include "proxy/http1/parse_error.h"
 #include "proxy/http1/response_parser.h"
 #include "proxy/http1/serializer.h"
@@ -9,20 +10,6 @@
 #include "proxy/worker_context.h"
 
 namespace rampart {
-namespace {
-
-bool connectionHeaderSaysClose(const HeaderList& headers) {
-  for (const auto& f : headers) {
-    if (f.name != "connection") continue;
-    std::string v = f.value;
-    for (auto& c : v) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (v.find("close") != std::string::npos) return true;
-  }
-  return false;
-}
-
-}  // namespace
-
 Http1UpstreamRequest::Http1UpstreamRequest(WorkerContext& worker, const ClusterRuntime& cluster,
                                            RequestHead&& head, UpstreamCallbacks& callbacks)
     : worker_(worker), cluster_(cluster), head_(std::move(head)), callbacks_(callbacks) {
@@ -176,7 +163,7 @@ void Http1UpstreamRequest::processResponse() {
       input.erase(0, r.consumed);
       if (http1::isInterim(head.status)) continue;  // 100 Continue and friends: not forwarded
       worker_.upstreamPools().reportSuccess(cluster_, endpoint_);
-      response_keep_alive_ = !connectionHeaderSaysClose(head.headers);
+      response_keep_alive_ = !headerContainsToken(head.headers, "connection", "close");
       response_chunked_ = head.chunked;
       if (head.chunked) chunked_.emplace();
       body_remaining_ = head.has_body ? head.content_length : 0;
