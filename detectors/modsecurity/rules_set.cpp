@@ -128,6 +128,7 @@ Result<std::string> generateRulesText(const WafConfig& waf, const RuleSetKey& ke
           std::to_string(key.inbound_anomaly_threshold) +
           ",setvar:tx.outbound_anomaly_score_threshold=" +
           std::to_string(key.outbound_anomaly_threshold) + "\"\n";
+  if (!waf.engine_compat.empty()) appendInclude(text, waf.engine_compat);
   appendInclude(text, waf.crs_setup);
   appendInclude(text, waf.exclusions_before);
   for (const auto& file : crs_files) appendInclude(text, file);

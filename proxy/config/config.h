@@ -123,6 +123,8 @@ struct RouteConfig {
 // to the working directory, like certificate paths.
 struct WafConfig {
   std::string crs_path = "/usr/share/modsecurity-crs";  // holds rules/*.conf
+  // libmodsecurity v3 -> v2 behaviour fixes for CRS 3.3; empty = not loaded.
+  std::string engine_compat = RAMPART_RULES_DIR "/libmodsecurity-compat.conf";
   std::string crs_setup = RAMPART_RULES_DIR "/crs-setup.conf";
   std::string exclusions_before = RAMPART_RULES_DIR "/exclusions-before-crs.conf";
   std::string exclusions_after = RAMPART_RULES_DIR "/exclusions-after-crs.conf";

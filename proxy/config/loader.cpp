@@ -778,7 +778,7 @@ void readWafFile(Diagnostics& diag, MapReader& map, std::string_view key, std::s
 
 void readWaf(Diagnostics& diag, const YAML::Node& node, const std::string& path, WafConfig& out) {
   MapReader map(diag, node, path,
-                {"crs_path", "crs_setup", "exclusions_before", "exclusions_after",
+                {"crs_path", "engine_compat", "crs_setup", "exclusions_before", "exclusions_after",
                  "response_body_mime_types", "inspection_threads", "inspection_queue",
                  "arguments_limit"});
   if (!map.ok()) return;
@@ -792,6 +792,14 @@ void readWaf(Diagnostics& diag, const YAML::Node& node, const std::string& path,
       } else {
         out.crs_path = *value;
       }
+    }
+  }
+  if (auto compat = map.find("engine_compat")) {
+    // The one WAF file that may be switched off: "" loads none.
+    if (compat->IsScalar() && compat->Scalar().empty()) {
+      out.engine_compat.clear();
+    } else {
+      readWafFile(diag, map, "engine_compat", out.engine_compat);
     }
   }
   readWafFile(diag, map, "crs_setup", out.crs_setup);

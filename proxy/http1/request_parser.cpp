@@ -279,6 +279,11 @@ class RequestBuilder final : public detail::HeadVisitor {
     // "GET /path" with no version is an HTTP/0.9 simple request: such a client cannot read a
     // status line, so the codec closes without one.
     if (second_space == kNpos && !rest.empty() && rest[0] == '/') return ParseError::Http09Request;
+    // "GET / " (a trailing space, then nothing) is the same request: nginx and Apache read a
+    // request line that ends right after the target's separator as HTTP/0.9 too.
+    if (second_space != kNpos && second_space + 1 == rest.size() && rest[0] == '/') {
+      return ParseError::Http09Request;
+    }
     if (second_space == kNpos || second_space == 0) return ParseError::BadRequestLine;
     const std::string_view target = rest.substr(0, second_space);
     const std::string_view version = rest.substr(second_space + 1);

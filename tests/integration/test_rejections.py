@@ -94,11 +94,13 @@ def check_local_reply(rampart, resp, status, reason, upstream_may_have_started=F
     return rec
 
 
-def test_h1_http09_simple_request_closed_without_status_line(rampart):
-    """"GET /" with no version is HTTP/0.9: such a client cannot read a status line, so rampart
-    closes without one, and still writes the request's decision record."""
+@pytest.mark.parametrize("line", [b"GET /http09-simple\r\n", b"GET /http09-simple \r\n"])
+def test_h1_http09_simple_request_closed_without_status_line(rampart, line):
+    """"GET /" with no version (or "GET / " with an empty one, as nginx and Apache read it) is
+    HTTP/0.9: such a client cannot read a status line, so rampart closes without one, and still
+    writes the request's decision record."""
     with RawConn(rampart.plain_port) as c:
-        c.send(b"GET /http09-simple\r\n\r\n")
+        c.send(line + b"\r\n")
         assert c.is_closed(2.0)
     rec = rampart.last_record(pred=lambda r: r["path"] == "/http09-simple")
     assert (rec["status"], rec["action"], rec["reason"]) == (0, "error", "http09_request")

@@ -175,3 +175,28 @@ def test_BrokenRuleFileRefusedAtReloadOldConfigServes(rampart, tmp_path):
     assert rampart.generation() == gen
     assert rampart.get(SQLI_QUERY).status == 403
     assert rampart.get("/waf/ok").status == 200
+
+
+XML_NAME = b'<?xml version="1.0"?><a><java.lang.Runtime x="y">v</java.lang.Runtime></a>'
+XML_VALUE = b'<?xml version="1.0"?><a><e x="y">java.lang.Runtime</e></a>'
+XML_ATTRIBUTE_VALUE = b'<?xml version="1.0"?><a><e class="java.lang.ProcessBuilder">v</e></a>'
+
+
+def xml_rules(r, body):
+    resp = r.get("/detect/xml", method="POST", body=body,
+                 headers={"Content-Type": "application/xml"})
+    assert resp.status == 200
+    return rule_ids(r.record_for(resp.header("x-request-id")))
+
+
+def test_EngineCompat_JavaRulesInspectXmlValuesNotNames(make_rampart):
+    """rules/libmodsecurity-compat.conf: CRS 944xxx matches Java class names in XML element and
+    attribute values, not in element names (CRS 3.3's tested behaviour); switched off, libmodsecurity
+    v3's raw REQUEST_BODY makes the names match again."""
+    r = make_rampart(extra_routes=WAF_ROUTES)
+    assert 944100 not in xml_rules(r, XML_NAME)
+    assert 944100 in xml_rules(r, XML_VALUE)
+    assert 944100 in xml_rules(r, XML_ATTRIBUTE_VALUE)
+    r.stop()
+    off = make_rampart(extra_routes=WAF_ROUTES, waf={"engine_compat": ""})
+    assert 944100 in xml_rules(off, XML_NAME)

@@ -746,6 +746,9 @@ TEST_CASE("config loader: waf", "[config][waf]") {
     CHECK(config.waf.crs_path == "/usr/share/modsecurity-crs");
     CHECK(config.waf.crs_setup == std::string(RAMPART_RULES_DIR) + "/crs-setup.conf");
     CHECK(std::filesystem::exists(config.waf.crs_setup));
+    CHECK(config.waf.engine_compat ==
+          std::string(RAMPART_RULES_DIR) + "/libmodsecurity-compat.conf");
+    CHECK(std::filesystem::exists(config.waf.engine_compat));
     CHECK(config.waf.response_body_mime_types ==
           std::vector<std::string>{"application/json", "text/html", "text/plain"});
   }
@@ -788,6 +791,10 @@ TEST_CASE("config loader: waf", "[config][waf]") {
                Contains("waf.crs_path: '/nonexistent' has no rules/ folder"));
     CHECK_THAT(errorOf(head + "  - name: r\n    cluster: backend\nwaf: {crs_setup: /no/setup.conf}\n"),
                Contains("waf.crs_setup: file '/no/setup.conf' does not exist"));
+    CHECK_THAT(errorOf(head + "  - name: r\n    cluster: backend\nwaf: {engine_compat: /no/c.conf}\n"),
+               Contains("waf.engine_compat: file '/no/c.conf' does not exist"));
+    CHECK(loadOk(head + "  - name: r\n    cluster: backend\nwaf: {engine_compat: \"\"}\n")
+              .waf.engine_compat.empty());
     CHECK_THAT(errorOf(head + "  - name: r\n    cluster: backend\n"
                               "waf: {response_body_mime_types: [json]}\n"),
                Contains("waf.response_body_mime_types[0]: 'json' is not a MIME type"));
