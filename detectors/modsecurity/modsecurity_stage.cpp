@@ -306,7 +306,13 @@ Verdict ModSecurityStage::onRequestBody(Exchange& ex, std::span<const std::byte>
   std::shared_ptr<InspectionState> state = state_;
   bool queued = false;
   try {
-    queued = config_->pool->trySubmit([state, worker] { runJob(state, worker); });
+    // The lane by what libmodsecurity will parse: its cost grows with the arguments and bytes.
+    std::size_t inspected_bytes = s.uri.size() + s.body.size();
+    for (const auto& h : s.headers) inspected_bytes += h.name.size() + h.value.size();
+    const InspectionLane lane = inspected_bytes <= config_->light_max_bytes
+                                    ? InspectionLane::Light
+                                    : InspectionLane::Heavy;
+    queued = config_->pool->trySubmit(lane, [state, worker] { runJob(state, worker); });
   } catch (...) {
     queued = false;
   }
@@ -481,7 +487,9 @@ Result<std::unique_ptr<ModSecurityStageFactory>> makeModSecurityStageFactory(
     stage_config->response_body_mime_types.push_back(lowerMediaType(type));
   if (use_pool) {
     stage_config->pool =
-        &InspectionPool::process(config.waf.inspection_threads, config.waf.inspection_queue);
+        &InspectionPool::process(config.waf.inspection_threads, config.waf.inspection_light_threads,
+                                 config.waf.inspection_queue);
+    stage_config->light_max_bytes = config.waf.inspection_light_max_bytes;
   }
   return std::make_unique<ModSecurityStageFactory>(std::move(stage_config));
 }

@@ -7,7 +7,8 @@
 // - Request phases (connection, URI, headers, phase 1, body, phase 2 — always, also without a
 //   body) run as ONE job on the bounded InspectionPool, with the whole body (BodyMode::Buffer);
 //   the stage returns Verdict::pending() and resumes on its own worker through
-//   WorkerContext::postFromAnyThread. A full queue answers 503 `waf_overloaded` (block mode).
+//   WorkerContext::postFromAnyThread. Small requests take the pool's light lane, so a GET never
+//   waits behind 64 KB forms. A full lane answers 503 `waf_overloaded` (block mode).
 // - Response headers (phase 3) and, for configured MIME types, the response body (phase 4) run
 //   inline on the worker; a phase-4 block after headers left becomes a reset (late_block).
 // - Logging (phase 5) runs exactly once: in onLog, or, when the exchange ended while its
@@ -35,6 +36,7 @@ struct StageConfig {
   std::vector<std::shared_ptr<const CompiledRules>> route_rules;  // parallel to config.routes
   std::vector<std::string> response_body_mime_types;              // lower-case
   InspectionPool* pool = nullptr;  // null: run the request phases inline (tests)
+  std::size_t light_max_bytes = 4096;  // requests up to this size use the pool's light lane
 };
 
 struct InspectionState;

@@ -6,6 +6,7 @@
 
 #include <cerrno>
 
+#include "detectors/modsecurity/rules_set.h"
 #include "proxy/http1/request_parser.h"
 #include "proxy/http1/serializer.h"
 #include "proxy/listener_socket.h"
@@ -120,7 +121,11 @@ std::string AdminServer::handle(const std::string& method, const std::string& pa
   } else if (path == "/metrics") {
     content_type = "text/plain; version=0.0.4";
     body = renderPrometheus(server_.collectStats(),
-                            {{"rampart_config_generation", static_cast<double>(server_.generation())}});
+                            {{"rampart_config_generation", static_cast<double>(server_.generation())},
+                             // CRS rule sets alive in the process: each snapshot's distinct rule
+                             // configurations, plus old ones still used by in-flight requests.
+                             {"rampart_waf_rule_sets_live",
+                              static_cast<double>(modsec::liveRuleSets())}});
   } else if (path == "/reload") {
     if (method != "POST") {
       status = 405;

@@ -130,7 +130,10 @@ struct WafConfig {
   std::string exclusions_after = RAMPART_RULES_DIR "/exclusions-after-crs.conf";
   std::vector<std::string> response_body_mime_types = {"application/json", "text/html",
                                                        "text/plain"};
-  std::uint32_t inspection_threads = 0;    // 0 = number of cores; fixed at start
+  std::uint32_t inspection_threads = 0;    // heavy lane; 0 = number of cores; fixed at start
+  std::uint32_t inspection_light_threads = 0;  // light lane; 0 = number of cores; fixed at start
+  // A request whose target, headers and body add up to at most this many bytes is light.
+  std::uint32_t inspection_light_max_bytes = 4096;
   std::uint32_t inspection_queue = 1024;   // queued inspections beyond the running ones; full -> 503
   std::uint32_t arguments_limit = 1000;    // SecArgumentsLimit: arguments CRS parses per request
 };

@@ -779,7 +779,8 @@ void readWafFile(Diagnostics& diag, MapReader& map, std::string_view key, std::s
 void readWaf(Diagnostics& diag, const YAML::Node& node, const std::string& path, WafConfig& out) {
   MapReader map(diag, node, path,
                 {"crs_path", "engine_compat", "crs_setup", "exclusions_before", "exclusions_after",
-                 "response_body_mime_types", "inspection_threads", "inspection_queue",
+                 "response_body_mime_types", "inspection_threads", "inspection_light_threads",
+                 "inspection_light_max_bytes", "inspection_queue",
                  "arguments_limit"});
   if (!map.ok()) return;
   if (auto crs = map.find("crs_path")) {
@@ -819,6 +820,8 @@ void readWaf(Diagnostics& diag, const YAML::Node& node, const std::string& path,
     if (checked) out.response_body_mime_types = std::move(*checked);
   }
   map.uintInRange("inspection_threads", out.inspection_threads, 0, 1024);
+  map.uintInRange("inspection_light_threads", out.inspection_light_threads, 0, 1024);
+  map.uintInRange("inspection_light_max_bytes", out.inspection_light_max_bytes, 0, 1 << 20);
   map.uintInRange("inspection_queue", out.inspection_queue, 1, 1'000'000);
   map.uintInRange("arguments_limit", out.arguments_limit, 1, 100'000);
 }

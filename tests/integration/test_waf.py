@@ -200,3 +200,51 @@ def test_EngineCompat_JavaRulesInspectXmlValuesNotNames(make_rampart):
     r.stop()
     off = make_rampart(extra_routes=WAF_ROUTES, waf={"engine_compat": ""})
     assert 944100 in xml_rules(off, XML_NAME)
+
+
+SQL_ERROR_TEXT = ("You have an error in your SQL syntax; check the manual that corresponds to your "
+                  "MySQL server version for the right syntax to use near")
+RESPONSE_ROUTES = [
+    {"name": "outbound", "hosts": ["*"], "path_prefix": "/out/", "cluster": "echo",
+     "waf": {"mode": "block", "inspect_response_body": True}},
+    {"name": "outbound-detect", "hosts": ["*"], "path_prefix": "/outdetect/", "cluster": "echo",
+     "waf": {"mode": "detect", "inspect_response_body": True}},
+]
+
+
+@pytest.mark.rampart(extra_routes=RESPONSE_ROUTES)
+@pytest.mark.parametrize("proto", ["h1", "h2c", "h2tls"])
+def test_ResponseBodyRuleBlocksAfterHeadersLeft(rampart, proto):
+    """A CRS response-body rule (951xxx, SQL error leakage): the echo upstream's JSON body repeats
+    the request's headers, so a header carrying a MySQL error message makes the *response* leak it.
+    The response headers have left when the body is inspected, so rampart cuts the response
+    (h1: close, h2: RST_STREAM) and the record says late_reset."""
+    marker = f"resp-{proto}"
+    args = ["-H", f"X-Leak: {SQL_ERROR_TEXT}", "-H", f"X-Marker: {marker}"]
+    if proto == "h1":
+        args += [rampart.http_url + "/out/leak"]
+    elif proto == "h2c":
+        args += ["--http2-prior-knowledge", rampart.http_url + "/out/leak"]
+    else:
+        args += ["--http2"] + rampart.curl_tls_args() + [rampart.https_url + "/out/leak"]
+    res = rampart.curl(args)
+    assert res.rc != 0, "the client must see the response cut, not a complete body"
+    assert SQL_ERROR_TEXT.encode() not in res.body
+    rec = rampart.last_record(pred=lambda r: r["path"] == "/out/leak" and r["protocol"] != "")
+    assert rec["action"] == "block" and rec["reason"] == "waf_block", rec
+    assert rec["phase"] == "response_body" and rec["late_reset"] is True, rec
+    assert rec["outbound_anomaly_score"] >= 4
+    assert any(951100 <= r["id"] <= 951999 for r in rec["rules"]), rec["rules"]
+    # a clean response on the same route passes whole
+    ok = rampart.curl([rampart.http_url + "/out/clean"])
+    assert ok.status == 200 and ok.rc == 0
+
+
+@pytest.mark.rampart(extra_routes=RESPONSE_ROUTES)
+def test_ResponseBodyRuleDetectModeRecordsOnly(rampart):
+    res = rampart.curl(["-H", f"X-Leak: {SQL_ERROR_TEXT}", rampart.http_url + "/outdetect/leak"])
+    assert res.status == 200 and res.rc == 0
+    assert SQL_ERROR_TEXT.encode() in res.body
+    rec = rampart.last_record(pred=lambda r: r["path"] == "/outdetect/leak")
+    assert rec["action"] == "allow" and rec["late_reset"] is False
+    assert any(951100 <= r["id"] <= 951999 for r in rec["rules"]), rec["rules"]

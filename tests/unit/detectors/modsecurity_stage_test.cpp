@@ -2,6 +2,10 @@
 // Uses the real CRS from waf.crs_path (Debian's modsecurity-crs) and rampart's rules/.
 #include "detectors/modsecurity/modsecurity_stage.h"
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
@@ -272,12 +276,14 @@ struct PostedQueue {
 
 void waitForPool() {
   // The process pool runs jobs FIFO per thread; a marker per thread after ours means ours ended.
-  auto& pool = InspectionPool::process(0, 1024);
+  auto& pool = InspectionPool::process(0, 0, 1024);
   std::vector<std::future<void>> done;
   for (std::size_t i = 0; i < pool.threads(); ++i) {
     auto promise = std::make_shared<std::promise<void>>();
     done.push_back(promise->get_future());
-    REQUIRE(pool.trySubmit([promise] {
+    const auto lane = i < pool.threads(InspectionLane::Light) ? InspectionLane::Light
+                                                              : InspectionLane::Heavy;
+    REQUIRE(pool.trySubmit(lane, [promise] {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
       promise->set_value();
     }));
@@ -319,15 +325,52 @@ TEST_CASE("pool: an exchange destroyed mid-inspection is never touched", "[waf]"
   CHECK(h.ex->resumed().empty());
 }
 
-TEST_CASE("pool: a full queue refuses the job (the stage then answers 503 waf_overloaded)", "[waf]") {
-  InspectionPool tiny(1, 1);
+TEST_CASE("pool: a full lane refuses the job (the stage then answers 503 waf_overloaded)", "[waf]") {
+  InspectionPool tiny(1, 1, 1);
   std::promise<void> release;
   auto gate = release.get_future().share();
-  REQUIRE(tiny.trySubmit([gate] { gate.wait(); }));  // occupies the thread
+  REQUIRE(tiny.trySubmit(InspectionLane::Heavy, [gate] { gate.wait(); }));  // occupies its thread
   std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  REQUIRE(tiny.trySubmit([] {}));                     // fills the queue
-  CHECK_FALSE(tiny.trySubmit([] {}));
+  REQUIRE(tiny.trySubmit(InspectionLane::Heavy, [] {}));  // fills the heavy queue
+  CHECK_FALSE(tiny.trySubmit(InspectionLane::Heavy, [] {}));
   release.set_value();
+}
+
+TEST_CASE("pool: light jobs run while the heavy lane is saturated", "[waf]") {
+  InspectionPool pool(1, 1, 4);
+  std::promise<void> release;
+  auto gate = release.get_future().share();
+  REQUIRE(pool.trySubmit(InspectionLane::Heavy, [gate] { gate.wait(); }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  for (int i = 0; i < 4; ++i) {
+    REQUIRE(pool.trySubmit(InspectionLane::Heavy, [gate] { gate.wait(); }));
+  }
+  CHECK_FALSE(pool.trySubmit(InspectionLane::Heavy, [] {}));
+  // The light lane has its own thread and queue: its jobs finish although every heavy job waits.
+  std::vector<std::future<void>> light;
+  for (int i = 0; i < 3; ++i) {
+    auto done = std::make_shared<std::promise<void>>();
+    light.push_back(done->get_future());
+    REQUIRE(pool.trySubmit(InspectionLane::Light, [done] { done->set_value(); }));
+  }
+  for (auto& f : light) CHECK(f.wait_for(std::chrono::seconds(5)) == std::future_status::ready);
+  release.set_value();
+}
+
+TEST_CASE("pool: heavy threads run at a lower CPU priority, light threads at the process's",
+          "[waf]") {
+  InspectionPool pool(1, 1, 4);
+  auto niceOf = [&](InspectionLane lane) {
+    std::promise<int> nice;
+    auto f = nice.get_future();
+    REQUIRE(pool.trySubmit(lane, [&nice] {
+      nice.set_value(getpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid))));
+    }));
+    return f.get();
+  };
+  const int base = getpriority(PRIO_PROCESS, 0);
+  CHECK(niceOf(InspectionLane::Light) == base);
+  CHECK(niceOf(InspectionLane::Heavy) == std::min(19, base + InspectionPool::kHeavyNice));
 }
 
 }  // namespace
