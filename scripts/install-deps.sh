@@ -17,6 +17,8 @@ PACKAGES=(
   # real clients and tools used by the integration tests and the demo
   curl nghttp2-client openssl python3 python3-pytest python3-h2 python3-httpx
   procps iproute2 psmisc
+  # text that scripts/build-benign-corpus.py builds the benign corpus from
+  wamerican wfrench wngerman wspanish fortunes-min
   # benchmark: nginx as the reference proxy, wrk/h2load as load generators
   nginx-light wrk linux-perf
 )

@@ -152,6 +152,11 @@ Result<std::vector<GateResult>> evaluateGates(const GateFile& gates, const std::
       if (grp.kind == SuiteKind::Payload && grp.expect_pass) {
         responded += grp.responded;
         blocked += grp.blocked;
+      } else if (grp.kind == SuiteKind::Ftw) {
+        // A benign ftw suite (corpus/benign) expects 200 from every request: each test that
+        // failed or could not be judged counts against it; ignored tests count for neither.
+        responded += grp.total - grp.ignored;
+        blocked += grp.failed + grp.errors;
       }
     }
     const double rate = responded == 0 ? 0 : 100.0 * static_cast<double>(blocked) /

@@ -2,7 +2,8 @@
 //   min_passed: N                 tests passed (ignored ones do not count)
 //   max_failed: N                 failed + errors (not ignored)
 //   min_block_rate: P | {class: P, "*": P}   percent blocked per payload class (--expect block)
-//   max_false_positive_rate: P    percent blocked of an --expect pass suite
+//   max_false_positive_rate: P    percent blocked of an --expect pass payload suite; for ftw
+//                                 tests (a benign corpus expecting 200), percent failed or errored
 // Unknown keys and a suite missing from the file are errors, so CI never passes by accident.
 #pragma once
 

@@ -105,6 +105,20 @@ benign: {max_false_positive_rate: 10}
     r = evaluateGates(*gates, "benign", summarise(v));
     CHECK_FALSE(find(*r, "max_false_positive_rate")->met);
   }
+  SECTION("false-positive rate of a benign ftw suite: failed and errored tests, not ignored ones") {
+    std::vector<TestResult> v;
+    for (int i = 0; i < 17; ++i) v.push_back(result("json-comment", Outcome::Passed));
+    v.push_back(result("json-comment", Outcome::Failed));
+    v.push_back(result("graphql", Outcome::Error));
+    v.push_back(result("graphql", Outcome::Ignored));
+    auto r = evaluateGates(*gates, "benign", summarise(v));
+    REQUIRE(r);
+    CHECK(find(*r, "max_false_positive_rate")->got == Approx(100.0 * 2 / 19));
+    CHECK_FALSE(find(*r, "max_false_positive_rate")->met);  // 10.5 > 10
+    v.push_back(result("graphql", Outcome::Passed));
+    r = evaluateGates(*gates, "benign", summarise(v));
+    CHECK(find(*r, "max_false_positive_rate")->met);  // 2 / 20 = 10
+  }
   SECTION("a suite without gates is an error, not a pass") {
     auto r = evaluateGates(*gates, "nope", summarise({}));
     REQUIRE_FALSE(r);
