@@ -360,6 +360,10 @@ TEST_CASE("pool: light jobs run while the heavy lane is saturated", "[waf]") {
 TEST_CASE("pool: heavy threads run at a lower CPU priority, light threads at the process's",
           "[waf]") {
   InspectionPool pool(1, 1, 4);
+  // An idle heavy thread also takes light jobs: measure the heavy thread first, then keep it
+  // busy so the light job can only run on the light thread.
+  std::promise<void> release;
+  auto gate = release.get_future().share();
   auto niceOf = [&](InspectionLane lane) {
     std::promise<int> nice;
     auto f = nice.get_future();
@@ -369,8 +373,11 @@ TEST_CASE("pool: heavy threads run at a lower CPU priority, light threads at the
     return f.get();
   };
   const int base = getpriority(PRIO_PROCESS, 0);
-  CHECK(niceOf(InspectionLane::Light) == base);
   CHECK(niceOf(InspectionLane::Heavy) == std::min(19, base + InspectionPool::kHeavyNice));
+  REQUIRE(pool.trySubmit(InspectionLane::Heavy, [gate] { gate.wait(); }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  CHECK(niceOf(InspectionLane::Light) == base);
+  release.set_value();
 }
 
 }  // namespace
