@@ -179,7 +179,7 @@ class Parser {
       space();
       JsonValue v;
       if (!value(v, depth + 1)) return false;
-      out.members.emplace_back(std::move(key), std::move(v));
+      out.members.push_back(JsonMember{std::move(key), std::move(v)});
       space();
       if (pos_ >= s_.size()) return false;
       if (s_[pos_] == ',') {
@@ -202,7 +202,7 @@ class Parser {
 
 const JsonValue* JsonValue::get(std::string_view key) const {
   if (type != Type::Object) return nullptr;
-  for (const auto& [k, v] : members) {
+  for (const auto& [k, v] : members) {  // JsonMember: key, value
     if (k == key) return &v;
   }
   return nullptr;

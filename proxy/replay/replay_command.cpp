@@ -384,7 +384,9 @@ int runReplayCommand(int argc, char** argv) {
     return 2;
   }
   std::size_t unknown_ignores = 0;
-  for (const auto& [name, why] : ignore.reasons) {
+  for (const auto& entry : ignore.reasons) {
+    // Not a structured binding: clang 14 (the fuzz preset) cannot capture one in a lambda.
+    const std::string& name = entry.first;
     const bool known = std::any_of(tests.begin(), tests.end(),
                                    [&name](const TestCase& t) { return t.name == name; });
     if (!known) {

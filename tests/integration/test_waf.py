@@ -248,3 +248,31 @@ def test_ResponseBodyRuleDetectModeRecordsOnly(rampart):
     rec = rampart.last_record(pred=lambda r: r["path"] == "/outdetect/leak")
     assert rec["action"] == "allow" and rec["late_reset"] is False
     assert any(951100 <= r["id"] <= 951999 for r in rec["rules"]), rec["rules"]
+
+
+GRAPHQL_QUERY = ("query Search($term: String!, $first: Int) { search(term: $term, first: $first) { "
+                 "totalCount nodes { ... on Product { id name price } ... on Article { id title } } } }")
+
+
+def graphql_post(r, body: dict):
+    resp = r.get("/waf/graphql", method="POST", body=json.dumps(body).encode(),
+                 headers={"Content-Type": "application/json"})
+    return resp, r.record_for(resp.header("x-request-id"))
+
+
+@waf()
+def test_GraphqlSyntaxIsNotInspectedButItsDataIs(rampart):
+    """CRS PL1 reads GraphQL syntax as shell/SQL (932100, 942190); rampart lets it inspect a valid
+    document's string literals instead, and the variables as they are."""
+    resp, rec = graphql_post(rampart, {"query": GRAPHQL_QUERY, "variables": {"term": "red shoes"}})
+    assert resp.status == 200, rec["rules"]
+    assert resp.json()["body_length"] > 0  # the upstream got the body
+    resp, rec = graphql_post(rampart, {"query": GRAPHQL_QUERY,
+                                       "variables": {"term": "1' or 1=1--"}})
+    assert resp.status == 403 and 942100 in rule_ids(rec)
+    resp, rec = graphql_post(rampart, {"query": '{ search(term: "1\' or 1=1--") { totalCount } }'})
+    assert resp.status == 403 and 942100 in rule_ids(rec)
+    # not a GraphQL document: inspected raw, as before
+    resp, rec = graphql_post(rampart, {"query": "1' union select password from users--"})
+    assert resp.status == 403
+    assert rampart.metric("rampart_waf_graphql_views_total") >= 2
