@@ -127,23 +127,25 @@ def start_posters(workdir: Path, posters: int, duration: float) -> subprocess.Po
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
-def run_gets(duration: float, pause_s: float = 0.005) -> tuple[list[float], dict[int, int]]:
+def run_gets(duration: float, pause_s: float = 0.005, port: int = PORT, prefix: str = "",
+             host: str = "localhost") -> tuple[list[float], dict[int, int]]:
     """Sequential keep-alive GETs for `duration` seconds; returns latencies (ms) and status counts."""
     latencies, statuses = [], {}
-    conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=10)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    headers = dict(BROWSER_HEADERS, Host=host)
     deadline = time.monotonic() + duration
     i = 0
     while time.monotonic() < deadline:
         i += 1
         start = time.perf_counter()
-        conn.request("GET", f"/products/list?page={i % 20}&sort=price", headers=BROWSER_HEADERS)
+        conn.request("GET", f"{prefix}/products/list?page={i % 20}&sort=price", headers=headers)
         resp = conn.getresponse()
         resp.read()
         latencies.append((time.perf_counter() - start) * 1000.0)
         statuses[resp.status] = statuses.get(resp.status, 0) + 1
         if resp.will_close:
             conn.close()
-            conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=10)
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         time.sleep(pause_s)
     conn.close()
     return latencies, statuses

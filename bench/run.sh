@@ -27,6 +27,8 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
+# shellcheck source=bench/lib.sh
+. "$here/lib.sh"
 duration=10
 warmup=2
 out=/tmp/rampart-bench.md
@@ -96,23 +98,6 @@ f:close()
 wrk.headers["Content-Type"] = "application/octet-stream"
 EOF
 
-nginx_common() {  # $1 = instance dir
-  cat <<EOF
-worker_processes 1;
-events { worker_connections 8192; multi_accept on; }
-http {
-  access_log off;
-  client_body_temp_path $1/client_body;
-  proxy_temp_path $1/proxy;
-  fastcgi_temp_path $1/fastcgi;
-  uwsgi_temp_path $1/uwsgi;
-  scgi_temp_path $1/scgi;
-  keepalive_requests 100000000;
-  keepalive_timeout 120s;
-  client_max_body_size 1m;
-  client_body_buffer_size 128k;
-EOF
-}
 
 mkdir -p "$tmp/backend/empty" "$tmp/nginx"
 if [[ $backend_mode == discard ]]; then
@@ -133,6 +118,7 @@ else
     location @ok { return 200 \"ok\\n\"; }"
 fi
 {
+  echo "worker_processes 1;"
   nginx_common "$tmp/backend"
   cat <<EOF
   server {
@@ -144,6 +130,7 @@ EOF
 } >"$tmp/backend/nginx.conf"
 
 {
+  echo "worker_processes 1;"
   nginx_common "$tmp/nginx"
   cat <<EOF
   upstream backend {
@@ -222,16 +209,6 @@ start_nginx 0 "$tmp/nginx"; pid_nginx=${pids[-1]}
 start_rampart "$tmp/rampart.yaml" "$tmp/rampart"; pid_ra=${pids[-1]}
 start_rampart "$tmp/rampart-log.yaml" "$tmp/rampart-log"; pid_ral=${pids[-1]}
 
-wait_up() {  # $1 url
-  local _
-  for _ in $(seq 100); do
-    if curl -sk -o /dev/null --max-time 1 "$1"; then return 0; fi
-    sleep 0.1
-  done
-  echo "not answering: $1" >&2
-  tail -n 20 "$tmp"/*.stderr "$tmp"/*/error.log >&2 2>/dev/null || true
-  exit 1
-}
 for u in "http://127.0.0.1:$port_backend/" "http://127.0.0.1:$port_nginx_h1/" \
          "https://127.0.0.1:$port_nginx_tls/" "http://127.0.0.1:$port_ra_h1/" \
          "https://127.0.0.1:$port_ra_tls/" "http://127.0.0.1:$port_ral_h1/" \
@@ -258,26 +235,6 @@ for u in "https://127.0.0.1:$port_nginx_tls/" "https://127.0.0.1:$port_ra_tls/" 
 done
 
 # ---------------------------------------------------------------- measuring
-proc_tree() {  # $1 pid -> the pid and its children (nginx master + worker)
-  echo "$1"
-  pgrep -P "$1" || true
-}
-cpu_ticks() {  # sum of utime+stime over a pid and its children
-  local sum=0 p t
-  for p in $(proc_tree "$1"); do
-    t=$(sed 's/^.*) //' "/proc/$p/stat" 2>/dev/null | awk '{print $12 + $13}') || t=0
-    sum=$((sum + ${t:-0}))
-  done
-  echo "$sum"
-}
-hwm_kib() {  # largest VmHWM among a pid and its children (for nginx: the worker)
-  local best=0 p v
-  for p in $(proc_tree "$1"); do
-    v=$(awk '/^VmHWM:/ {print $2}' "/proc/$p/status" 2>/dev/null) || v=0
-    [[ ${v:-0} -gt $best ]] && best=$v
-  done
-  echo "$best"
-}
 alive() {
   local p
   for p in "$pid_backend" "$pid_nginx" "$pid_ra" "$pid_ral"; do
@@ -285,14 +242,6 @@ alive() {
   done
 }
 
-to_ms() {  # "1.23ms" / "456.00us" / "1.20s" -> ms
-  awk -v v="$1" 'BEGIN {
-    if (v ~ /us$/) { sub(/us$/, "", v); printf "%.2f", v / 1000 }
-    else if (v ~ /ms$/) { sub(/ms$/, "", v); printf "%.2f", v }
-    else if (v ~ /m$/) { sub(/m$/, "", v); printf "%.2f", v * 60000 }
-    else if (v ~ /s$/) { sub(/s$/, "", v); printf "%.2f", v * 1000 }
-    else printf "?" }'
-}
 
 # run_load PROTO BODY URL SECONDS OUTFILE: run the load generator on core 1.
 run_load() {

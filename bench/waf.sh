@@ -45,6 +45,8 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
+# shellcheck source=bench/lib.sh
+. "$here/lib.sh"
 assets="$here/waf"
 duration=10
 warmup=2
@@ -160,22 +162,6 @@ EOF
 } >"$tmp/modsec-main.conf"
 crs_files=$(grep -c "^Include \"$crs_dir/rules/" "$tmp/modsec-main.conf")
 
-nginx_common() {  # $1 = instance dir
-  cat <<EOF
-events { worker_connections 8192; multi_accept on; }
-http {
-  access_log off;
-  client_body_temp_path $1/client_body;
-  proxy_temp_path $1/proxy;
-  fastcgi_temp_path $1/fastcgi;
-  uwsgi_temp_path $1/uwsgi;
-  scgi_temp_path $1/scgi;
-  keepalive_requests 100000000;
-  keepalive_timeout 120s;
-  client_max_body_size 1m;
-  client_body_buffer_size 128k;
-EOF
-}
 
 mkdir -p "$tmp/backend/empty" "$tmp/nginx" "$tmp/nginx-je"
 # The backend reads the whole body before answering, as an application would (as bench/run.sh
@@ -302,16 +288,6 @@ taskset -c 0 "$rampart_bin" serve --config "$tmp/rampart.yaml" >"$tmp/rampart.st
 pids+=($!); pid_ra=${pids[-1]}
 proxies+=("rampart+CRS|$pid_ra|$port_ra")
 
-wait_up() {  # $1 url
-  local _
-  for _ in $(seq 300); do   # rule sets take a few seconds to compile
-    if curl -s -o /dev/null --max-time 1 "$1"; then return 0; fi
-    sleep 0.1
-  done
-  echo "not answering: $1" >&2
-  tail -n 20 "$tmp"/*.stderr "$tmp"/*/error.log >&2 2>/dev/null || true
-  exit 1
-}
 wait_up "http://127.0.0.1:$port_backend/"
 for x in "${proxies[@]}"; do
   IFS='|' read -r _ _ port <<<"$x"
@@ -348,35 +324,11 @@ for x in "${proxies[@]}"; do
 done
 
 # ---------------------------------------------------------------- measuring
-cpu_ticks() {  # sum of utime+stime over a pid and its children (the nginx master + worker)
-  local sum=0 p t
-  for p in "$1" $(pgrep -P "$1" || true); do
-    t=$(sed 's/^.*) //' "/proc/$p/stat" 2>/dev/null | awk '{print $12 + $13}') || t=0
-    sum=$((sum + ${t:-0}))
-  done
-  echo "$sum"
-}
-hwm_kib() {  # largest VmHWM among a pid and its children (for nginx: the worker)
-  local best=0 p v
-  for p in "$1" $(pgrep -P "$1" || true); do
-    v=$(awk '/^VmHWM:/ {print $2}' "/proc/$p/status" 2>/dev/null) || v=0
-    [[ ${v:-0} -gt $best ]] && best=$v
-  done
-  echo "$best"
-}
 alive() {
   local p
   for p in "${pids[@]}"; do
     kill -0 "$p" 2>/dev/null || { echo "process $p died" >&2; tail -n 30 "$tmp"/*.stderr "$tmp"/*/error.log >&2 2>/dev/null; exit 1; }
   done
-}
-to_ms() {  # "1.23ms" / "456.00us" / "1.20s" -> ms
-  awk -v v="$1" 'BEGIN {
-    if (v ~ /us$/) { sub(/us$/, "", v); printf "%.2f", v / 1000 }
-    else if (v ~ /ms$/) { sub(/ms$/, "", v); printf "%.2f", v }
-    else if (v ~ /m$/) { sub(/m$/, "", v); printf "%.2f", v * 60000 }
-    else if (v ~ /s$/) { sub(/s$/, "", v); printf "%.2f", v * 1000 }
-    else printf "?" }'
 }
 run_load() {  # url method headers body seconds outfile: wrk on core 1
   # --timeout 30s: a 64 KiB form costs the WAF ~0.1 s of CPU, so with 8 connections queued on

@@ -6,7 +6,6 @@ the forms' own median latency, which fails when both share one FIFO queue."""
 
 from __future__ import annotations
 
-import http.client
 import re
 import subprocess
 import sys
@@ -36,31 +35,12 @@ def wrk_posters(port: int, workdir, connections: int, seconds: int) -> subproces
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
-def timed_gets(port: int, seconds: float) -> tuple[list[float], dict]:
-    latencies, statuses = [], {}
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    deadline = time.monotonic() + seconds
-    i = 0
-    while time.monotonic() < deadline:
-        i += 1
-        start = time.perf_counter()
-        conn.request("GET", f"/fair/products?page={i}&sort=price",
-                     headers=dict(fairness.BROWSER_HEADERS, Host="localhost"))
-        resp = conn.getresponse()
-        resp.read()
-        latencies.append((time.perf_counter() - start) * 1000.0)
-        statuses[resp.status] = statuses.get(resp.status, 0) + 1
-        time.sleep(0.005)
-    conn.close()
-    return latencies, statuses
-
-
 @pytest.mark.rampart(extra_routes=ROUTES)
 def test_LightGetsAreNotQueuedBehindInspectedForms(rampart):
-    timed_gets(rampart.plain_port, 0.5)  # warm-up
+    fairness.run_gets(0.5, port=rampart.plain_port, prefix="/fair")  # warm-up
     wrk = wrk_posters(rampart.plain_port, rampart.dir, connections=4, seconds=6)
     time.sleep(1.0)
-    latencies, statuses = timed_gets(rampart.plain_port, 4.0)
+    latencies, statuses = fairness.run_gets(4.0, port=rampart.plain_port, prefix="/fair")
     out = wrk.communicate(timeout=60)[0]
     forms = int(re.search(r"(\d+) requests in", out).group(1))
     assert "Non-2xx" not in out, out  # the forms pass CRS PL1 and are really inspected

@@ -1,0 +1,65 @@
+# bench/lib.sh: helpers shared by bench/run.sh and bench/waf.sh (sourced, not run). They read
+# the caller's $tmp (its temp dir) for diagnostics.
+
+# The nginx.conf part shared by the reference proxies and the backend: no access log, temp paths
+# in the instance dir, long keep-alive, bodies up to 1 MiB. The caller writes worker_processes
+# before it and closes the http block after it.
+nginx_common() {  # $1 = instance dir
+  cat <<EOF
+events { worker_connections 8192; multi_accept on; }
+http {
+  access_log off;
+  client_body_temp_path $1/client_body;
+  proxy_temp_path $1/proxy;
+  fastcgi_temp_path $1/fastcgi;
+  uwsgi_temp_path $1/uwsgi;
+  scgi_temp_path $1/scgi;
+  keepalive_requests 100000000;
+  keepalive_timeout 120s;
+  client_max_body_size 1m;
+  client_body_buffer_size 128k;
+EOF
+}
+
+wait_up() {  # $1 url; CRS rule sets take a few seconds to compile, so up to 30 s
+  local _
+  for _ in $(seq 300); do
+    if curl -sk -o /dev/null --max-time 1 "$1"; then return 0; fi
+    sleep 0.1
+  done
+  echo "not answering: $1" >&2
+  tail -n 20 "$tmp"/*.stderr "$tmp"/*/error.log >&2 2>/dev/null || true
+  exit 1
+}
+
+proc_tree() {  # $1 pid -> the pid and its children (nginx master + worker)
+  echo "$1"
+  pgrep -P "$1" || true
+}
+
+cpu_ticks() {  # sum of utime+stime over a pid and its children
+  local sum=0 p t
+  for p in $(proc_tree "$1"); do
+    t=$(sed 's/^.*) //' "/proc/$p/stat" 2>/dev/null | awk '{print $12 + $13}') || t=0
+    sum=$((sum + ${t:-0}))
+  done
+  echo "$sum"
+}
+
+hwm_kib() {  # largest VmHWM among a pid and its children (for nginx: the worker)
+  local best=0 p v
+  for p in $(proc_tree "$1"); do
+    v=$(awk '/^VmHWM:/ {print $2}' "/proc/$p/status" 2>/dev/null) || v=0
+    [[ ${v:-0} -gt $best ]] && best=$v
+  done
+  echo "$best"
+}
+
+to_ms() {  # "1.23ms" / "456.00us" / "1.20s" -> ms
+  awk -v v="$1" 'BEGIN {
+    if (v ~ /us$/) { sub(/us$/, "", v); printf "%.2f", v / 1000 }
+    else if (v ~ /ms$/) { sub(/ms$/, "", v); printf "%.2f", v }
+    else if (v ~ /m$/) { sub(/m$/, "", v); printf "%.2f", v * 60000 }
+    else if (v ~ /s$/) { sub(/s$/, "", v); printf "%.2f", v * 1000 }
+    else printf "?" }'
+}
