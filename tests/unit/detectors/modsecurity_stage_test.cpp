@@ -297,7 +297,7 @@ TEST_CASE("pool: the stage is pending, then resumes on its worker with the verdi
   posted.attach(h.ex->worker());
   const Verdict v = h.run(test::makeGet("/search?id=1%27%20or%201=1--"));
   CHECK(v.kind == Verdict::Kind::Pending);
-  for (int i = 0; i < 500 && h.ex->resumed().empty(); ++i) {
+  for (int i = 0; i < 6000 && h.ex->resumed().empty(); ++i) {  // up to 30 s: ASan on a loaded machine
     if (!posted.runAll()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   REQUIRE(h.ex->resumed().size() == 1);
@@ -325,12 +325,23 @@ TEST_CASE("pool: an exchange destroyed mid-inspection is never touched", "[waf]"
   CHECK(h.ex->resumed().empty());
 }
 
+// Submits a job that holds a heavy thread until `gate` opens; returns once it runs (so the heavy
+// queue is empty again), however slow the machine is.
+void occupyHeavyThread(InspectionPool& pool, std::shared_future<void> gate) {
+  auto started = std::make_shared<std::promise<void>>();
+  auto running = started->get_future();
+  REQUIRE(pool.trySubmit(InspectionLane::Heavy, [gate, started] {
+    started->set_value();
+    gate.wait();
+  }));
+  running.wait();
+}
+
 TEST_CASE("pool: a full lane refuses the job (the stage then answers 503 waf_overloaded)", "[waf]") {
   InspectionPool tiny(1, 1, 1);
   std::promise<void> release;
   auto gate = release.get_future().share();
-  REQUIRE(tiny.trySubmit(InspectionLane::Heavy, [gate] { gate.wait(); }));  // occupies its thread
-  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  occupyHeavyThread(tiny, gate);
   REQUIRE(tiny.trySubmit(InspectionLane::Heavy, [] {}));  // fills the heavy queue
   CHECK_FALSE(tiny.trySubmit(InspectionLane::Heavy, [] {}));
   release.set_value();
@@ -340,8 +351,7 @@ TEST_CASE("pool: light jobs run while the heavy lane is saturated", "[waf]") {
   InspectionPool pool(1, 1, 4);
   std::promise<void> release;
   auto gate = release.get_future().share();
-  REQUIRE(pool.trySubmit(InspectionLane::Heavy, [gate] { gate.wait(); }));
-  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  occupyHeavyThread(pool, gate);
   for (int i = 0; i < 4; ++i) {
     REQUIRE(pool.trySubmit(InspectionLane::Heavy, [gate] { gate.wait(); }));
   }
@@ -374,8 +384,7 @@ TEST_CASE("pool: heavy threads run at a lower CPU priority, light threads at the
   };
   const int base = getpriority(PRIO_PROCESS, 0);
   CHECK(niceOf(InspectionLane::Heavy) == std::min(19, base + InspectionPool::kHeavyNice));
-  REQUIRE(pool.trySubmit(InspectionLane::Heavy, [gate] { gate.wait(); }));
-  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  occupyHeavyThread(pool, gate);
   CHECK(niceOf(InspectionLane::Light) == base);
   release.set_value();
 }
