@@ -36,7 +36,9 @@ Config wafConfig(WafMode mode) {
 }
 
 std::string writeTemp(const std::string& name, const std::string& text) {
-  const auto path = std::filesystem::temp_directory_path() / name;
+  // The pid in the name: several test binaries (worktrees, presets) may run at once.
+  const auto path = std::filesystem::temp_directory_path() /
+                    ("rampart-" + std::to_string(getpid()) + "-" + name);
   std::ofstream(path) << text;
   return path.string();
 }
