@@ -9,8 +9,9 @@
 namespace rampart::signatures {
 namespace {
 
-// Bytes the excerpt shows after the match's end, for context (no start-of-match is tracked).
-constexpr std::size_t kExcerptTail = 16;
+// The excerpt ends a little past the match's end (a quarter of it, at most 16 bytes), so most of
+// it shows the matched bytes (no start-of-match is tracked) and a little shows what followed.
+constexpr std::size_t kMaxExcerptTail = 16;
 
 Error scanError(std::string_view reason, std::string detail) {
   Error error;
@@ -71,7 +72,8 @@ int onMatch(unsigned int id, unsigned long long /*from*/, unsigned long long to,
   ScanReport& report = *ctx.report;
   const ScanLimits& limits = ctx.set->limits();
   if (report.matches.size() < limits.max_recorded_matches) {
-    const std::size_t end = std::min<std::size_t>(to + kExcerptTail, ctx.scanned.size());
+    const std::size_t tail = std::min(kMaxExcerptTail, limits.excerpt_bytes / 4);
+    const std::size_t end = std::min<std::size_t>(to + tail, ctx.scanned.size());
     const std::size_t begin = end > limits.excerpt_bytes ? end - limits.excerpt_bytes : 0;
     SignatureMatch match;
     match.signature = &signature;

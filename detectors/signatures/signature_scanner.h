@@ -34,7 +34,8 @@ struct SignatureMatch {
   canonical::FieldSource source = canonical::FieldSource::Path;
   std::string field_name;  // the field's name, at most ScanLimits::field_name_bytes, escaped
   // Up to ScanLimits::excerpt_bytes of the value as the pattern saw it (after transforms),
-  // ending a few bytes past the match's end; bytes outside printable ASCII as \xNN.
+  // ending a quarter of that (at most 16 bytes) past the match's end; bytes outside printable
+  // ASCII, and '\', as \xNN.
   std::string excerpt;
 };
 

@@ -33,7 +33,7 @@ struct ScanLimits {
   // by signatures without transforms, and the report counts the truncation.
   std::size_t max_transform_input_bytes = 256 * 1024;
   std::size_t max_recorded_matches = 32;  // further matches still score, unrecorded
-  std::size_t excerpt_bytes = 64;         // of the matched value, ending just past the match
+  std::size_t excerpt_bytes = 64;         // of the matched value, ending a little past the match
   std::size_t field_name_bytes = 128;     // of the field's name in a recorded match
 };
 
