@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <map>
 #include <utility>
 
 #include "detectors/signatures/signature_loader.h"
@@ -38,27 +39,12 @@ std::string patternError(const Signature& signature, const char* message) {
          "': pattern does not compile: " + (message ? message : "unknown Hyperscan error");
 }
 
-// Compiles one pattern alone, so a bad one is reported with its own id and position before the
-// group compile (whose error could be about any member).
-Status checkPattern(const Signature& signature) {
-  hs_database_t* database = nullptr;
-  hs_compile_error_t* error = nullptr;
-  if (hs_compile(signature.pattern.c_str(), hyperscanFlags(signature.flags), HS_MODE_BLOCK,
-                 nullptr, &database, &error) != HS_SUCCESS) {
-    std::string detail = patternError(signature, error ? error->message : nullptr);
-    hs_free_compile_error(error);
-    return compileError(std::move(detail));
-  }
-  hs_free_database(database);
-  return Ok{};
-}
-
 std::atomic<std::uint64_t> next_generation{1};
 
 }  // namespace
 
 SignatureSet::~SignatureSet() {
-  for (SignatureGroup& group : groups_) hs_free_database(group.database);
+  for (hs_database* database : databases_) hs_free_database(database);
   hs_free_scratch(prototype_scratch_);
 }
 
@@ -71,10 +57,6 @@ Result<std::shared_ptr<const SignatureSet>> SignatureSet::compile(SignatureList 
   if (hs_valid_platform() != HS_SUCCESS) {
     return compileError("Hyperscan does not support this CPU (it needs SSSE3)");
   }
-  for (const Signature& signature : signatures) {
-    if (Status checked = checkPattern(signature); !checked) return checked.error();
-  }
-
   std::shared_ptr<SignatureSet> set(new SignatureSet());
   set->signatures_ = std::move(signatures);
   set->limits_ = limits;
@@ -108,8 +90,18 @@ Result<std::shared_ptr<const SignatureSet>> SignatureSet::compile(SignatureList 
     }
   }
 
+  // Groups of different sources often hold the same signatures ("args" is five sources): they
+  // share one database, which keeps compile time and memory proportional to distinct groups.
+  std::map<std::vector<std::uint32_t>, hs_database_t*> compiled;
   for (std::size_t g = 0; g < set->groups_.size(); ++g) {
     SignatureGroup& group = set->groups_[g];
+    std::vector<std::uint32_t> key;
+    for (const auto& member : group.members) key.push_back(member.signature_index);
+    if (auto it = compiled.find(key); it != compiled.end()) {
+      group.database = it->second;
+      set->groups_by_source_[static_cast<std::size_t>(group.source)].push_back(g);
+      continue;
+    }
     std::vector<const char*> patterns;
     std::vector<unsigned> flags;
     std::vector<unsigned> ids;
@@ -120,9 +112,10 @@ Result<std::shared_ptr<const SignatureSet>> SignatureSet::compile(SignatureList 
       ids.push_back(static_cast<unsigned>(m));
     }
     hs_compile_error_t* error = nullptr;
+    hs_database_t* database = nullptr;
     if (hs_compile_multi(patterns.data(), flags.data(), ids.data(),
                          static_cast<unsigned>(patterns.size()), HS_MODE_BLOCK, nullptr,
-                         &group.database, &error) != HS_SUCCESS) {
+                         &database, &error) != HS_SUCCESS) {
       std::string detail;
       if (error && error->expression >= 0 &&
           static_cast<std::size_t>(error->expression) < group.members.size()) {
@@ -134,10 +127,12 @@ Result<std::shared_ptr<const SignatureSet>> SignatureSet::compile(SignatureList 
                  ": does not compile: " + (error ? error->message : "unknown Hyperscan error");
       }
       hs_free_compile_error(error);
-      group.database = nullptr;
       return compileError(std::move(detail));
     }
-    if (hs_alloc_scratch(group.database, &set->prototype_scratch_) != HS_SUCCESS) {
+    set->databases_.push_back(database);
+    compiled.emplace(std::move(key), database);
+    group.database = database;
+    if (hs_alloc_scratch(database, &set->prototype_scratch_) != HS_SUCCESS) {
       return compileError("cannot allocate Hyperscan scratch space");
     }
     set->groups_by_source_[static_cast<std::size_t>(group.source)].push_back(g);

@@ -47,7 +47,7 @@ struct SignatureGroup {
   TransformChain transforms;
   std::vector<Member> members;  // the Hyperscan expression id is the index here
   std::uint8_t min_paranoia_level = kMaxParanoiaLevel;
-  hs_database* database = nullptr;  // owned
+  hs_database* database = nullptr;  // owned by the set; groups with the same members share one
 };
 
 class SignatureSet {
@@ -77,6 +77,7 @@ class SignatureSet {
 
   SignatureList signatures_;
   std::vector<SignatureGroup> groups_;
+  std::vector<hs_database*> databases_;  // owned, one per distinct member list
   std::vector<std::size_t> groups_by_source_[canonical::kFieldSourceCount];
   ScanLimits limits_;
   std::uint64_t generation_ = 0;

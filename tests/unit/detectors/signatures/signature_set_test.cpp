@@ -117,3 +117,34 @@ TEST_CASE("every compiled set has its own generation", "[signatures]") {
 
 }  // namespace
 }  // namespace rampart::signatures
+
+namespace rampart::signatures {
+namespace {
+
+TEST_CASE("groups with the same signatures share one database", "[signatures]") {
+  const auto set = test::compileYaml(R"(signatures:
+  - id: s.a
+    description: a
+    pattern: 'aaa'
+    targets: [args]
+  - id: s.b
+    description: b
+    pattern: 'bbb'
+    targets: [query_value]
+)");
+  REQUIRE(set->groups().size() == 5);  // args: five sources
+  const SignatureGroup& query = set->groups()[0];
+  const SignatureGroup& form = set->groups()[1];
+  CHECK(query.members.size() == 2);
+  CHECK(form.members.size() == 1);
+  CHECK(query.database != form.database);
+  for (std::size_t g = 2; g < set->groups().size(); ++g)
+    CHECK(set->groups()[g].database == form.database);
+  const ScanReport report =
+      test::scan(*set, {test::field(canonical::FieldSource::JsonValue, "a", "aaa"),
+                        test::field(canonical::FieldSource::QueryValue, "q", "bbb")});
+  CHECK(test::matchedIds(report) == std::vector<std::string>{"s.a", "s.b"});
+}
+
+}  // namespace
+}  // namespace rampart::signatures
