@@ -11,6 +11,8 @@ PACKAGES=(
   libssl-dev libnghttp2-dev libyaml-cpp-dev libev-dev
   # WAF: libmodsecurity v3 + OWASP CRS (found in /usr/share/modsecurity-crs), jemalloc for it
   libmodsecurity-dev modsecurity-crs libjemalloc-dev
+  # signature engine (detectors/signatures/)
+  libhyperscan-dev
   catch2
   # sanitizer and fuzzing runtimes (asan preset, libFuzzer targets)
   clang libclang-rt-14-dev

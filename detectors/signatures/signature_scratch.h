@@ -1,0 +1,42 @@
+// SignatureScratch: the mutable state one worker needs to scan with one SignatureSet: Hyperscan
+// scratch space (cloned from the set's prototype, so each worker's scans never share it) and the
+// buffers transforms write into (kept, so their capacity is reused from request to request).
+// Owned by one worker and used by one scan at a time; never shared between threads.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "detectors/signatures/signature_set.h"
+#include "proxy/api/error.h"
+
+struct hs_scratch;
+
+namespace rampart::signatures {
+
+class SignatureScratch {
+ public:
+  // Clones the set's prototype scratch. A worker makes one per SignatureSet it scans with (at
+  // worker start and when a reload brings a new set), off the per-request path.
+  static Result<SignatureScratch> forSet(const SignatureSet& set);
+
+  SignatureScratch(SignatureScratch&& other) noexcept;
+  SignatureScratch& operator=(SignatureScratch&& other) noexcept;
+  SignatureScratch(const SignatureScratch&) = delete;
+  SignatureScratch& operator=(const SignatureScratch&) = delete;
+  ~SignatureScratch();
+
+  // Whether this scratch was made for `set` (scans with any other set are refused).
+  bool isFor(const SignatureSet& set) const { return generation_ == set.generation(); }
+
+ private:
+  friend class SignatureScanner;
+  SignatureScratch() = default;
+
+  hs_scratch* scratch_ = nullptr;  // owned; null for a set without databases
+  std::uint64_t generation_ = 0;
+  std::string transformed_;  // a field's value after its group's chain
+  std::string spare_;        // the chain's second buffer
+};
+
+}  // namespace rampart::signatures

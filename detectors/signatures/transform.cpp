@@ -1,0 +1,348 @@
+#include "detectors/signatures/transform.h"
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+
+namespace rampart::signatures {
+namespace {
+
+constexpr std::array<std::string_view, 9> kSpellings = {
+#define RAMPART_TRANSFORM_SPELLING(name, spelling) spelling,
+    RAMPART_SIGNATURE_TRANSFORMS(RAMPART_TRANSFORM_SPELLING)
+#undef RAMPART_TRANSFORM_SPELLING
+};
+
+int hexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+bool isSpace(unsigned char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+char lowerAscii(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+
+// Appends the UTF-8 form of a scalar value; false (nothing appended) for surrogates, NUL and
+// values beyond U+10FFFF, which decoders leave as they were.
+bool appendUtf8(std::uint32_t cp, std::string& out) {
+  if (cp == 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+  if (cp < 0x80) {
+    out += static_cast<char>(cp);
+  } else if (cp < 0x800) {
+    out += static_cast<char>(0xC0 | (cp >> 6));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else if (cp < 0x10000) {
+    out += static_cast<char>(0xE0 | (cp >> 12));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (cp >> 18));
+    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  }
+  return true;
+}
+
+// One more level of percent-decoding than the canonical view did: %XX, IIS-style %uXXXX (as
+// UTF-8; 6 bytes in, at most 3 out) and '+' as space. Malformed escapes stay as they are.
+void urlDecode(std::string_view in, std::string& out) {
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    const char c = in[i];
+    if (c == '+') {
+      out += ' ';
+      continue;
+    }
+    if (c == '%' && i + 5 < in.size() && (in[i + 1] == 'u' || in[i + 1] == 'U')) {
+      const int h1 = hexValue(in[i + 2]), h2 = hexValue(in[i + 3]), h3 = hexValue(in[i + 4]),
+                h4 = hexValue(in[i + 5]);
+      if (h1 >= 0 && h2 >= 0 && h3 >= 0 && h4 >= 0) {
+        const auto cp = static_cast<std::uint32_t>((h1 << 12) | (h2 << 8) | (h3 << 4) | h4);
+        if (appendUtf8(cp, out)) {
+          i += 5;
+          continue;
+        }
+      }
+    }
+    if (c == '%' && i + 2 < in.size()) {
+      const int high = hexValue(in[i + 1]), low = hexValue(in[i + 2]);
+      if (high >= 0 && low >= 0) {
+        out += static_cast<char>((high << 4) | low);
+        i += 2;
+        continue;
+      }
+    }
+    out += c;
+  }
+}
+
+struct NamedEntity {
+  std::string_view name;
+  char value;
+  bool semicolon_optional;  // HTML's legacy entities decode without ';'
+};
+
+constexpr std::array<NamedEntity, 30> kNamedEntities = {{
+    {"lt", '<', true},      {"gt", '>', true},      {"amp", '&', true},
+    {"quot", '"', true},    {"apos", '\'', false},  {"nbsp", ' ', false},
+    {"colon", ':', false},  {"sol", '/', false},    {"bsol", '\\', false},
+    {"lpar", '(', false},   {"rpar", ')', false},   {"semi", ';', false},
+    {"comma", ',', false},  {"period", '.', false}, {"excl", '!', false},
+    {"num", '#', false},    {"dollar", '$', false}, {"percnt", '%', false},
+    {"lbrace", '{', false}, {"rbrace", '}', false}, {"lsqb", '[', false},
+    {"rsqb", ']', false},   {"Tab", '\t', false},   {"NewLine", '\n', false},
+    {"grave", '`', false},  {"equals", '=', false}, {"quest", '?', false},
+    {"plus", '+', false},   {"vert", '|', false},   {"Hat", '^', false},
+}};
+
+// Decodes the entity starting at in[i] == '&' into `out`; returns the bytes consumed, 0 if
+// there is none. Numeric references decode without ';' as browsers do.
+std::size_t decodeEntity(std::string_view in, std::size_t i, std::string& out) {
+  std::size_t j = i + 1;
+  if (j < in.size() && in[j] == '#') {
+    ++j;
+    const bool hex = j < in.size() && (in[j] == 'x' || in[j] == 'X');
+    if (hex) ++j;
+    const std::size_t digits_start = j;
+    std::uint32_t cp = 0;
+    while (j < in.size() && j - digits_start < 8) {
+      const int digit = hex ? hexValue(in[j]) : (in[j] >= '0' && in[j] <= '9' ? in[j] - '0' : -1);
+      if (digit < 0) break;
+      cp = cp * (hex ? 16 : 10) + static_cast<std::uint32_t>(digit);
+      ++j;
+    }
+    if (j == digits_start) return 0;
+    if (j < in.size() && in[j] == ';') ++j;
+    const std::size_t before = out.size();
+    if (!appendUtf8(cp, out)) return 0;
+    // The shortest reference that reaches each UTF-8 length is longer than its encoding
+    // ("&#128" is 5 bytes, U+0080 is 2), so decoding never grows; keep it checked anyway.
+    if (out.size() - before > j - i) {
+      out.resize(before);
+      return 0;
+    }
+    return j - i;
+  }
+  for (const NamedEntity& entity : kNamedEntities) {
+    if (in.substr(j, entity.name.size()) != entity.name) continue;
+    const std::size_t end = j + entity.name.size();
+    if (end < in.size() && in[end] == ';') {
+      out += entity.value;
+      return end + 1 - i;
+    }
+    if (entity.semicolon_optional) {
+      out += entity.value;
+      return end - i;
+    }
+  }
+  return 0;
+}
+
+void htmlEntityDecode(std::string_view in, std::string& out) {
+  for (std::size_t i = 0; i < in.size();) {
+    if (in[i] == '&') {
+      if (const std::size_t used = decodeEntity(in, i, out)) {
+        i += used;
+        continue;
+      }
+    }
+    out += in[i++];
+  }
+}
+
+void lowercase(std::string_view in, std::string& out) {
+  for (char c : in) out += lowerAscii(c);
+}
+
+void compressWhitespace(std::string_view in, std::string& out) {
+  bool in_run = false;
+  for (char c : in) {
+    if (isSpace(static_cast<unsigned char>(c))) {
+      if (!in_run) out += ' ';
+      in_run = true;
+    } else {
+      out += c;
+      in_run = false;
+    }
+  }
+}
+
+void removeWhitespace(std::string_view in, std::string& out) {
+  for (char c : in)
+    if (!isSpace(static_cast<unsigned char>(c))) out += c;
+}
+
+// Removes C/SQL block comments and HTML comments (an unterminated one runs to the end), so
+// "un/**/ion" reads "union" and "c<!-- -->at" reads "cat".
+void removeComments(std::string_view in, std::string& out) {
+  std::size_t i = 0;
+  while (i < in.size()) {
+    if (in.substr(i, 2) == "/*") {
+      const std::size_t end = in.find("*/", i + 2);
+      i = end == std::string_view::npos ? in.size() : end + 2;
+    } else if (in.substr(i, 4) == "<!--") {
+      const std::size_t end = in.find("-->", i + 4);
+      i = end == std::string_view::npos ? in.size() : end + 3;
+    } else {
+      out += in[i++];
+    }
+  }
+}
+
+// Resolves "." and ".." segments and merges repeated slashes, with '\' read as '/' (Windows
+// backends). A relative path keeps the ".." segments it cannot resolve ("../../etc" stays), so
+// traversal is still visible after normalisation.
+void normalizePath(std::string_view in, std::string& out) {
+  const bool absolute = !in.empty() && (in[0] == '/' || in[0] == '\\');
+  const bool trailing_slash = !in.empty() && (in.back() == '/' || in.back() == '\\');
+  std::vector<std::string_view> segments;
+  std::size_t start = 0;
+  for (std::size_t i = 0; i <= in.size(); ++i) {
+    if (i < in.size() && in[i] != '/' && in[i] != '\\') continue;
+    const std::string_view segment = in.substr(start, i - start);
+    start = i + 1;
+    if (segment.empty() || segment == ".") continue;
+    if (segment == "..") {
+      if (!segments.empty() && segments.back() != "..") {
+        segments.pop_back();
+      } else if (!absolute) {
+        segments.push_back(segment);
+      }
+      continue;
+    }
+    segments.push_back(segment);
+  }
+  if (absolute) out += '/';
+  for (std::size_t k = 0; k < segments.size(); ++k) {
+    if (k > 0) out += '/';
+    out += segments[k];
+  }
+  if (trailing_slash && !segments.empty()) out += '/';
+}
+
+int base64Value(char c) {
+  if (c >= 'A' && c <= 'Z') return c - 'A';
+  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+  if (c >= '0' && c <= '9') return c - '0' + 52;
+  if (c == '+' || c == '-') return 62;
+  if (c == '/' || c == '_') return 63;
+  return -1;
+}
+
+// Decodes a value that is base64 as a whole (one alphabet, standard or URL-safe; padding
+// optional; surrounding whitespace ignored) and decodes to ASCII text (printable, whitespace,
+// NUL). Anything else passes unchanged: "/var/log" and most words are
+// valid base64 too, and decoding them would hide them from the very patterns that follow.
+void base64Decode(std::string_view in, std::string& out) {
+  std::string_view text = in;
+  while (!text.empty() && isSpace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
+  while (!text.empty() && isSpace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
+  while (!text.empty() && text.back() == '=') text.remove_suffix(1);
+  bool valid = text.size() >= 4 && text.size() % 4 != 1;
+  bool standard = false, url_safe = false;
+  for (std::size_t i = 0; valid && i < text.size(); ++i) {
+    valid = base64Value(text[i]) >= 0;
+    standard = standard || text[i] == '+' || text[i] == '/';
+    url_safe = url_safe || text[i] == '-' || text[i] == '_';
+  }
+  if (!valid || (standard && url_safe)) {
+    out.append(in);
+    return;
+  }
+  std::uint32_t bits = 0;
+  int bit_count = 0;
+  for (char c : text) {
+    bits = (bits << 6) | static_cast<std::uint32_t>(base64Value(c));
+    bit_count += 6;
+    if (bit_count >= 8) {
+      bit_count -= 8;
+      const auto byte = static_cast<unsigned char>((bits >> bit_count) & 0xFF);
+      if ((byte < 0x20 && !isSpace(byte) && byte != 0) || byte >= 0x7f) {
+        out.assign(in);  // binary, not text: leave the value as it was
+        return;
+      }
+      out += static_cast<char>(byte);
+    }
+  }
+}
+
+// CRS's cmdLine: what a shell ignores or treats alike is folded, so c"a"t, c^at, w\ho and
+// "cat  /etc" all read as a plain command line (lower case, quotes/escapes/carets removed,
+// ',' and ';' as space, whitespace compressed, no space before '/' or '(').
+void cmdLine(std::string_view in, std::string& out) {
+  for (char c : in) {
+    if (c == '\\' || c == '"' || c == '\'' || c == '^') continue;
+    if (c == ',' || c == ';' || isSpace(static_cast<unsigned char>(c))) {
+      if (out.empty() || out.back() != ' ') out += ' ';
+      continue;
+    }
+    if ((c == '/' || c == '(') && !out.empty() && out.back() == ' ') out.pop_back();
+    out += lowerAscii(c);
+  }
+}
+
+}  // namespace
+
+std::string_view transformName(Transform transform) {
+  return kSpellings[static_cast<std::size_t>(transform)];
+}
+
+std::optional<Transform> parseTransform(std::string_view spelling) {
+  for (std::size_t i = 0; i < kSpellings.size(); ++i)
+    if (kSpellings[i] == spelling) return static_cast<Transform>(i);
+  return std::nullopt;
+}
+
+std::vector<std::string_view> transformSpellings() {
+  return {kSpellings.begin(), kSpellings.end()};
+}
+
+void applyTransform(Transform transform, std::string_view input, std::string& out) {
+  out.clear();
+  out.reserve(input.size());
+  switch (transform) {
+    case Transform::UrlDecode: urlDecode(input, out); return;
+    case Transform::HtmlEntityDecode: htmlEntityDecode(input, out); return;
+    case Transform::Lowercase: lowercase(input, out); return;
+    case Transform::CompressWhitespace: compressWhitespace(input, out); return;
+    case Transform::RemoveWhitespace: removeWhitespace(input, out); return;
+    case Transform::RemoveComments: removeComments(input, out); return;
+    case Transform::NormalizePath: normalizePath(input, out); return;
+    case Transform::Base64Decode: base64Decode(input, out); return;
+    case Transform::CmdLine: cmdLine(input, out); return;
+  }
+}
+
+void applyChain(const TransformChain& chain, std::string_view input, std::string& out,
+                std::string& spare) {
+  if (chain.empty()) {
+    out.assign(input);
+    return;
+  }
+  // Alternate between the two buffers so no step reads the buffer it writes.
+  std::string* source = nullptr;
+  std::string* target = &out;
+  if (chain.size() % 2 == 0) target = &spare;  // the last step must land in `out`
+  applyTransform(chain[0], input, *target);
+  for (std::size_t k = 1; k < chain.size(); ++k) {
+    source = target;
+    target = (target == &out) ? &spare : &out;
+    applyTransform(chain[k], *source, *target);
+  }
+}
+
+std::string describeChain(const TransformChain& chain) {
+  if (chain.empty()) return "none";
+  std::string out;
+  for (Transform transform : chain) {
+    if (!out.empty()) out += ',';
+    out += transformName(transform);
+  }
+  return out;
+}
+
+}  // namespace rampart::signatures

@@ -1,0 +1,51 @@
+// Transformations applied to a field's value before a signature's pattern sees it (CRS's t:...).
+// Every transformation maps N input bytes to at most N output bytes, so a chain's work and memory
+// are bounded by its input, which the scanner caps (ScanLimits::max_transform_input_bytes).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace rampart::signatures {
+
+// X-macro: enumerator, YAML spelling. The order is the enum's order, nothing else.
+#define RAMPART_SIGNATURE_TRANSFORMS(X)              \
+  X(UrlDecode, "url_decode")                         \
+  X(HtmlEntityDecode, "html_entity_decode")          \
+  X(Lowercase, "lowercase")                          \
+  X(CompressWhitespace, "compress_whitespace")       \
+  X(RemoveWhitespace, "remove_whitespace")           \
+  X(RemoveComments, "remove_comments")               \
+  X(NormalizePath, "normalize_path")                 \
+  X(Base64Decode, "base64_decode")                   \
+  X(CmdLine, "cmd_line")
+
+enum class Transform : std::uint8_t {
+#define RAMPART_TRANSFORM_ENUM(name, spelling) name,
+  RAMPART_SIGNATURE_TRANSFORMS(RAMPART_TRANSFORM_ENUM)
+#undef RAMPART_TRANSFORM_ENUM
+};
+
+using TransformChain = std::vector<Transform>;
+
+std::string_view transformName(Transform transform);
+std::optional<Transform> parseTransform(std::string_view spelling);
+std::vector<std::string_view> transformSpellings();
+
+// Writes transform(input) to `out` (cleared first). `out` never grows beyond input.size(), and
+// `input` must not alias `out`.
+void applyTransform(Transform transform, std::string_view input, std::string& out);
+
+// Applies the chain in order. `out` holds the result; `spare` is a second buffer the chain
+// alternates with (both owned by the caller so a worker reuses their capacity). An empty chain
+// copies the input.
+void applyChain(const TransformChain& chain, std::string_view input, std::string& out,
+                std::string& spare);
+
+// "url_decode,lowercase", or "none" for an empty chain (messages, group names, the docs).
+std::string describeChain(const TransformChain& chain);
+
+}  // namespace rampart::signatures

@@ -1,0 +1,88 @@
+#include "detectors/signatures/transform.h"
+
+#include <catch2/catch.hpp>
+
+namespace rampart::signatures {
+namespace {
+
+std::string apply(Transform transform, std::string_view input) {
+  std::string out;
+  applyTransform(transform, input, out);
+  CHECK(out.size() <= input.size());  // the bound the scanner relies on
+  return out;
+}
+
+TEST_CASE("url_decode decodes one more level, %u and '+'; malformed escapes stay", "[signatures]") {
+  CHECK(apply(Transform::UrlDecode, "%2e%2e%2F") == "../");
+  CHECK(apply(Transform::UrlDecode, "%252e") == "%2e");
+  CHECK(apply(Transform::UrlDecode, "%u002e%U002F") == "./");
+  CHECK(apply(Transform::UrlDecode, "a+b") == "a b");
+  CHECK(apply(Transform::UrlDecode, "100% %zz %4") == "100% %zz %4");
+  CHECK(apply(Transform::UrlDecode, "%c0%af") == "\xc0\xaf");
+}
+
+TEST_CASE("html_entity_decode: numeric, hex, named; unknown entities stay", "[signatures]") {
+  CHECK(apply(Transform::HtmlEntityDecode, "&lt;!ENTITY&gt;") == "<!ENTITY>");
+  CHECK(apply(Transform::HtmlEntityDecode, "&#60;&#x3C;&#x3c") == "<<<");
+  CHECK(apply(Transform::HtmlEntityDecode, "&colon;&lpar;&quot") == ":(\"");
+  CHECK(apply(Transform::HtmlEntityDecode, "&nosuch; &#xD800; &") == "&nosuch; &#xD800; &");
+  CHECK(apply(Transform::HtmlEntityDecode, "&#233;") == "\xc3\xa9");
+}
+
+TEST_CASE("lowercase, compress_whitespace, remove_whitespace", "[signatures]") {
+  CHECK(apply(Transform::Lowercase, "SeLeCt \xc3\x89") == "select \xc3\x89");
+  CHECK(apply(Transform::CompressWhitespace, "a \t\n b  c") == "a b c");
+  CHECK(apply(Transform::RemoveWhitespace, " a \t\n b c ") == "abc");
+}
+
+TEST_CASE("remove_comments removes C and HTML comments, unterminated to the end", "[signatures]") {
+  CHECK(apply(Transform::RemoveComments, "un/**/ion sel/*x*/ect") == "union select");
+  CHECK(apply(Transform::RemoveComments, "c<!-- -->at") == "cat");
+  CHECK(apply(Transform::RemoveComments, "a/* open") == "a");
+}
+
+TEST_CASE("normalize_path resolves dot segments and keeps unresolvable ..", "[signatures]") {
+  CHECK(apply(Transform::NormalizePath, "/a/./b/../c//d/") == "/a/c/d/");
+  CHECK(apply(Transform::NormalizePath, "/../../etc/passwd") == "/etc/passwd");
+  CHECK(apply(Transform::NormalizePath, "../../etc/passwd") == "../../etc/passwd");
+  CHECK(apply(Transform::NormalizePath, "a\\..\\..\\win.ini") == "../win.ini");
+}
+
+TEST_CASE("base64_decode decodes whole base64 text only", "[signatures]") {
+  CHECK(apply(Transform::Base64Decode, "Li4vZXRjL3Bhc3N3ZA==") == "../etc/passwd");
+  CHECK(apply(Transform::Base64Decode, "  ZXRjL3Bhc3N3ZA  ") == "etc/passwd");
+  CHECK(apply(Transform::Base64Decode, "not base64!") == "not base64!");
+  CHECK(apply(Transform::Base64Decode, "/var/log") == "/var/log");  // decodes to binary: kept
+  CHECK(apply(Transform::Base64Decode, "abc") == "abc");            // too short
+}
+
+TEST_CASE("cmd_line folds what a shell ignores", "[signatures]") {
+  CHECK(apply(Transform::CmdLine, "C'a't  /etc/passwd") == "cat/etc/passwd");
+  CHECK(apply(Transform::CmdLine, "w\\ho^am\"i\";id") == "whoami id");
+  CHECK(apply(Transform::CmdLine, "echo (x)") == "echo(x)");
+}
+
+TEST_CASE("applyChain runs steps in order into the output buffer", "[signatures]") {
+  std::string out, spare;
+  applyChain({}, "As Is", out, spare);
+  CHECK(out == "As Is");
+  applyChain({Transform::UrlDecode, Transform::Lowercase}, "%41B", out, spare);
+  CHECK(out == "ab");
+  applyChain({Transform::UrlDecode, Transform::UrlDecode, Transform::Lowercase}, "%2541", out,
+             spare);
+  CHECK(out == "a");
+  CHECK(describeChain({Transform::UrlDecode, Transform::CmdLine}) == "url_decode,cmd_line");
+  CHECK(describeChain({}) == "none");
+}
+
+TEST_CASE("transform names round-trip", "[signatures]") {
+  for (std::string_view name : transformSpellings()) {
+    auto parsed = parseTransform(name);
+    REQUIRE(parsed.has_value());
+    CHECK(transformName(*parsed) == name);
+  }
+  CHECK_FALSE(parseTransform("urldecode").has_value());
+}
+
+}  // namespace
+}  // namespace rampart::signatures
