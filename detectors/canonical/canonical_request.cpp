@@ -138,7 +138,7 @@ class ViewBuilder {
             e != CanonicalError::None)
           return e;
         appendMultipartFields(parts, policy_.multipart, view.fields);
-        return CanonicalError::None;
+        return structuredParts(parts, view);
       }
       case BodyParser::Json: return parseJson(body, policy_.json, view.fields);
       case BodyParser::Xml: return parseXml(body, policy_.xml, contract.allowed_charsets, view.fields);
@@ -161,6 +161,31 @@ class ViewBuilder {
       view.forward_body = serialiseUrlEncoded(form.parameters);
     }
     appendUrlEncodedFields(form.parameters, UrlEncodedContext::Form, view.fields);
+    return CanonicalError::None;
+  }
+
+  // A part declared JSON or XML (Spring's @RequestPart, GraphQL multipart uploads) is decoded
+  // by the backend, so "\u0027" in it must reach the detectors as "'": such parts are parsed
+  // too, their fields named "<part name>.<path>" (JSON) or "<part name>/<path>" (XML), and a
+  // part that does not parse refuses the request like a body would.
+  CanonicalError structuredParts(const std::vector<MultipartPart>& parts, CanonicalRequest& view) {
+    for (const auto& part : parts) {
+      if (part.content_type.empty()) continue;
+      MediaType media_type;
+      if (parseMediaType(part.content_type, media_type) != CanonicalError::None) continue;
+      const BodyParser parser = policy_.body.parserFor(media_type);
+      if (parser != BodyParser::Json && parser != BodyParser::Xml) continue;
+      FieldList part_fields;
+      const CanonicalError e = parser == BodyParser::Json
+                                   ? parseJson(part.content, policy_.json, part_fields)
+                                   : parseXml(part.content, policy_.xml, policy_.body.allowed_charsets, part_fields);
+      if (e != CanonicalError::None) return e;
+      const char separator = parser == BodyParser::Json ? '.' : '/';
+      for (auto& f : part_fields) {
+        f.name = f.name.empty() ? part.name : part.name + separator + f.name;
+        view.fields.push_back(std::move(f));
+      }
+    }
     return CanonicalError::None;
   }
 

@@ -86,7 +86,20 @@ struct PartHeaders {
   bool has_disposition = false;
   bool has_content_type = false;
   bool has_transfer_encoding = false;
+  bool has_content_length = false;
+  std::size_t content_length = 0;
 };
+
+// 1*DIGIT, at most 18 digits.
+bool parseDecimal(std::string_view text, std::size_t& out) {
+  if (text.empty() || text.size() > 18) return false;
+  out = 0;
+  for (const char c : text) {
+    if (c < '0' || c > '9') return false;
+    out = out * 10 + static_cast<std::size_t>(c - '0');
+  }
+  return true;
+}
 
 CanonicalError parseHeaderLine(std::string_view line, PartHeaders& headers) {
   if (isOws(line[0])) return CanonicalError::MultipartBadPartHeader;  // obs-fold
@@ -116,6 +129,13 @@ CanonicalError parseHeaderLine(std::string_view line, PartHeaders& headers) {
     if (!equalsAsciiCaseInsensitive(value, "binary") && !equalsAsciiCaseInsensitive(value, "8bit") &&
         !equalsAsciiCaseInsensitive(value, "7bit"))
       return CanonicalError::MultipartUnknownPartHeader;
+  } else if (name == "content-length") {
+    // OkHttp and some Java clients announce each part's length. Accepted only when it is
+    // exactly the length the delimiters give (checked once the content is found): a parser
+    // that trusts the header must not see a different part than we do.
+    if (headers.has_content_length) return CanonicalError::MultipartDuplicatePartHeader;
+    headers.has_content_length = true;
+    if (!parseDecimal(value, headers.content_length)) return CanonicalError::MultipartBadPartHeader;
   } else {
     return CanonicalError::MultipartUnknownPartHeader;
   }
@@ -246,6 +266,8 @@ CanonicalError parseMultipart(std::string_view body, std::string_view boundary,
     const std::string_view content = body.substr(pos, next == kNpos ? kNpos : next - pos);
     if (const CanonicalError stray = strayDelimiter(content, delimiter); stray != CanonicalError::None) return stray;
     if (next == kNpos) return CanonicalError::MultipartMissingClose;
+    if (headers.has_content_length && headers.content_length != content.size())
+      return CanonicalError::MultipartBadPartHeader;
     part.content = content;
     if (const CanonicalError e = checkContent(part, allowed_charsets); e != CanonicalError::None) return e;
     out.push_back(std::move(part));

@@ -6,8 +6,9 @@
 //   - the delimiter string may not occur inside a part's content, even without its CRLF;
 //   - part headers: Content-Disposition exactly once (form-data, `name` once, optional
 //     `filename`, no `filename*`, no backslash escapes), Content-Type at most once and never
-//     multipart/* (no nesting), Content-Transfer-Encoding only as an identity coding; any other
-//     header, a duplicate, obs-fold, or a bare CR/LF is refused;
+//     multipart/* (no nesting), Content-Transfer-Encoding only as an identity coding,
+//     Content-Length only if it equals the part's real length; any other header, a duplicate,
+//     obs-fold, or a bare CR/LF is refused;
 //   - the closing delimiter is required; after it only an optional CRLF (no epilogue that a
 //     lenient parser could take for another part); a body that opens with the close is refused.
 #pragma once

@@ -159,6 +159,19 @@ TEST_CASE("view: body parsers chosen by content type", "[canonical]") {
     REQUIRE(valuesOf(v, FieldSource::MultipartFilename) == "x.php");
     REQUIRE(valuesOf(v, FieldSource::MultipartValue) == "<?php ?>");
   }
+  SECTION("multipart with a JSON part: the part is parsed too") {
+    Request r;
+    r.post("multipart/form-data; boundary=b",
+           "--b\r\nContent-Disposition: form-data; name=\"meta\"\r\nContent-Type: application/json\r\n\r\n"
+           "{\"q\":\"\\u0027 OR 1=1\"}\r\n--b--\r\n");
+    const CanonicalRequest v = view(r);
+    REQUIRE(valuesOf(v, FieldSource::JsonValue) == "' OR 1=1");
+    REQUIRE(v.fields.back().name == "meta.q");
+    Request broken = r;
+    broken.body = "--b\r\nContent-Disposition: form-data; name=\"meta\"\r\nContent-Type: application/json\r\n\r\n"
+                  "{'q':1}\r\n--b--\r\n";
+    REQUIRE(reasonOf(broken) == "json_syntax_error");
+  }
   SECTION("json") {
     Request r;
     r.post("application/json", R"({"q":"\u0027 OR 1=1"})");

@@ -150,6 +150,15 @@ TEST_CASE("multipart: part headers are checked", "[canonical]") {
                          "1") +
                     close()) == CanonicalError::MultipartDuplicatePartHeader);
   }
+  SECTION("a part Content-Length must be the real length") {
+    REQUIRE(parse(part("Content-Disposition: form-data; name=a\r\nContent-Length: 5", "hello") + close()).size() == 1);
+    REQUIRE(errorOf(part("Content-Disposition: form-data; name=a\r\nContent-Length: 3", "hello") + close()) ==
+            CanonicalError::MultipartBadPartHeader);
+    REQUIRE(errorOf(part("Content-Disposition: form-data; name=a\r\nContent-Length: -1", "hello") + close()) ==
+            CanonicalError::MultipartBadPartHeader);
+    REQUIRE(errorOf(part("Content-Disposition: form-data; name=a\r\nContent-Length: 5\r\nContent-Length: 5", "hello") +
+                    close()) == CanonicalError::MultipartDuplicatePartHeader);
+  }
   SECTION("malformed lines") {
     REQUIRE(errorOf(part("Content-Disposition: form-data;\r\n name=a", "1") + close()) ==
             CanonicalError::MultipartBadPartHeader);  // obs-fold
@@ -207,7 +216,9 @@ TEST_CASE("multipart: limits", "[canonical]") {
           CanonicalError::MultipartTooManyParts);
   REQUIRE(errorOf(part("Content-Disposition: form-data; name=\"" + std::string(80, 'n') + "\"", "1") + close(), "XyZ",
                   small) == CanonicalError::MultipartPartHeadersTooLarge);
-  const auto parts = parse(part("Content-Disposition: form-data; name=f; filename=a", "0123456789") + close(), "XyZ", small);
+  // The parts' content views point into the body, so the body must outlive them.
+  const std::string body = part("Content-Disposition: form-data; name=f; filename=a", "0123456789") + close();
+  const auto parts = parse(body, "XyZ", small);
   FieldList fields;
   appendMultipartFields(parts, small, fields);
   REQUIRE(fields.back().value == "0123");
