@@ -14,6 +14,8 @@ PACKAGES=(
   # signature engine (detectors/signatures/)
   libhyperscan-dev
   catch2
+  # XML body parser of the canonical request view (detectors/canonical/)
+  libxml2-dev
   # sanitizer and fuzzing runtimes (asan preset, libFuzzer targets)
   clang libclang-rt-14-dev
   # real clients and tools used by the integration tests and the demo
