@@ -1,0 +1,181 @@
+#include "state/rate_limit_stage.h"
+
+#include <algorithm>
+
+#include "proxy/api/exchange.h"
+#include "proxy/config_snapshot.h"
+#include "proxy/worker_context.h"
+#include "state/rate_limit_headers.h"
+#include "state/rate_limit_key.h"
+#include "state/rate_limit_match.h"
+
+namespace rampart::state {
+namespace {
+
+enum class Outcome : std::uint8_t {
+  Allowed,          // the store admitted it
+  Limited,          // the store refused it
+  LimitedCached,    // the worker's over-limit cache refused it without a Redis call
+  FailOpenAllowed,  // Redis unavailable; the local fallback quota admitted it
+  FailOpenLimited,  // Redis unavailable; over the local fallback quota
+  FailClosed,       // Redis unavailable under fail_closed
+};
+
+std::string_view outcomeName(Outcome o) {
+  switch (o) {
+    case Outcome::Allowed: return "allowed";
+    case Outcome::Limited: return "limited";
+    case Outcome::LimitedCached: return "limited_cached";
+    case Outcome::FailOpenAllowed: return "fail_open_allowed";
+    case Outcome::FailOpenLimited: return "fail_open_limited";
+    case Outcome::FailClosed: return "fail_closed";
+  }
+  return "unknown";
+}
+
+Counter counterOf(Outcome o) {
+  switch (o) {
+    case Outcome::Allowed: return Counter::rate_limit_allowed_total;
+    case Outcome::Limited: return Counter::rate_limit_limited_total;
+    case Outcome::LimitedCached: return Counter::rate_limit_limited_cached_total;
+    case Outcome::FailOpenAllowed: return Counter::rate_limit_fail_open_allowed_total;
+    case Outcome::FailOpenLimited: return Counter::rate_limit_fail_open_limited_total;
+    case Outcome::FailClosed: return Counter::rate_limit_fail_closed_total;
+  }
+  return Counter::rate_limit_allowed_total;
+}
+
+bool overLimit(Outcome o) {
+  return o == Outcome::Limited || o == Outcome::LimitedCached || o == Outcome::FailOpenLimited;
+}
+
+// One applicable rule of this request, while it is decided.
+struct RuleDecision {
+  const CompiledRateLimitRule* rule = nullptr;
+  std::size_t record_index = 0;  // into record().rate_limits
+  LimitDecision decision;
+  Outcome outcome = Outcome::Allowed;
+  bool settled = false;
+};
+
+class RateLimitStage final : public Stage {
+ public:
+  explicit RateLimitStage(std::shared_ptr<const RateLimitPolicy> policy)
+      : policy_(std::move(policy)) {}
+
+  Verdict onRequestHeaders(Exchange& ex) noexcept override {
+    try {
+      for (const CompiledRateLimitRule& rule : policy_->rules) {
+        if (!ruleMatches(rule.config.match, ex)) continue;
+        RateLimitKey key;
+        if (buildRateLimitKey(rule.config, ex, key) == KeyStatus::PartMissing) {
+          ex.worker().stats().inc(Counter::rate_limit_key_missing_total);
+          continue;
+        }
+        RateLimitEntry entry;
+        entry.rule = rule.config.name;
+        entry.key = std::move(key.display);
+        entry.limit = rule.config.limit;
+        entry.action = rule.config.action == RateLimitAction::Reject ? "reject" : "log";
+        entry.store = "local";
+        ex.record().rate_limits.push_back(std::move(entry));
+        RuleDecision& d = decisions_.emplace_back();
+        d.rule = &rule;
+        d.record_index = ex.record().rate_limits.size() - 1;
+        decideLocally(ex, d, key.store_key, rule.spec);
+      }
+    } catch (...) {
+      // Out of memory building keys: a limiter must not take the request down with it.
+      return Verdict::next();
+    }
+    return verdict(ex);
+  }
+
+ private:
+  void decideLocally(Exchange& ex, RuleDecision& d, const std::string& key, const LimitSpec& spec) {
+    const StoreDecision stored = policy_->local->decide(key, spec);
+    if (stored.eviction == StoreEviction::EvictedLive)
+      ex.worker().stats().inc(Counter::rate_limit_local_evictions_total);
+    settle(ex, d, stored.decision,
+           stored.decision.admission == Admission::Admitted ? Outcome::Allowed : Outcome::Limited);
+  }
+
+  void settle(Exchange& ex, RuleDecision& d, const LimitDecision& decision, Outcome outcome) {
+    d.decision = decision;
+    d.outcome = outcome;
+    d.settled = true;
+    RateLimitEntry& entry = ex.record().rate_limits[d.record_index];
+    entry.count = decision.count;
+    entry.remaining = decision.remaining;
+    entry.retry_after_ms = (decision.retry_after_us + 999) / 1000;
+    entry.outcome = outcomeName(outcome);
+    WorkerStats& stats = ex.worker().stats();
+    stats.inc(counterOf(outcome));
+    if ((overLimit(outcome) || outcome == Outcome::FailClosed) &&
+        d.rule->config.action == RateLimitAction::Log)
+      stats.inc(Counter::rate_limit_shadow_total);
+  }
+
+  Verdict verdict(Exchange& ex) {
+    std::vector<RefusingPolicy> refusing;
+    bool unavailable = false;
+    for (const RuleDecision& d : decisions_) {
+      if (d.rule->config.action != RateLimitAction::Reject) continue;
+      if (overLimit(d.outcome)) {
+        refusing.push_back({d.rule->config.name, d.rule->config.limit, d.rule->spec.window_us,
+                            d.decision.remaining, d.decision.retry_after_us});
+      } else if (d.outcome == Outcome::FailClosed) {
+        unavailable = true;
+      }
+    }
+    if (!refusing.empty()) {
+      try {
+        ex.record().local_reply_headers = rateLimitHeaders(refusing);
+      } catch (...) {
+      }
+      return Verdict::respond(429, "rate_limited");
+    }
+    if (unavailable) return Verdict::respond(503, "rate_limit_unavailable");
+    return Verdict::next();
+  }
+
+  std::shared_ptr<const RateLimitPolicy> policy_;
+  std::vector<RuleDecision> decisions_;
+};
+
+}  // namespace
+
+LimitSpec limitSpecOf(const RateLimitRuleConfig& rule, std::uint32_t divide_by) {
+  LimitSpec spec;
+  spec.algorithm = rule.algorithm == RateLimitAlgorithm::Gcra ? Algorithm::Gcra
+                                                               : Algorithm::SlidingWindow;
+  const std::uint64_t parts = std::max<std::uint32_t>(1, divide_by);
+  spec.limit = std::max<std::uint64_t>(1, rule.limit / parts);
+  spec.window_us = static_cast<std::int64_t>(rule.window_ms) * 1000;
+  const std::uint64_t burst = rule.burst == 0 ? rule.limit : rule.burst;
+  spec.burst = std::max<std::uint64_t>(1, burst / parts);
+  return spec;
+}
+
+std::unique_ptr<Stage> RateLimitStageFactory::create(WorkerContext&) const {
+  return std::make_unique<RateLimitStage>(policy_);
+}
+
+std::unique_ptr<RateLimitStageFactory> makeRateLimitStageFactory(const ConfigSnapshot& snapshot) {
+  const RateLimitsConfig& config = snapshot.config.rate_limits;
+  if (config.rules.empty()) return nullptr;
+  auto policy = std::make_shared<RateLimitPolicy>();
+  for (const RateLimitRuleConfig& rule : config.rules) {
+    CompiledRateLimitRule compiled;
+    compiled.config = rule;
+    compiled.spec = limitSpecOf(rule);
+    compiled.fallback_spec = limitSpecOf(rule, config.expected_instances);
+    policy->rules.push_back(std::move(compiled));
+  }
+  policy->local = LocalStore::shared(config.local_max_keys);
+  policy->redis = config.redis;
+  policy->over_limit_cache_keys = config.over_limit_cache_keys;
+  return std::make_unique<RateLimitStageFactory>(std::move(policy));
+}
+
+}  // namespace rampart::state
