@@ -12,6 +12,8 @@ PACKAGES=(
   # WAF: libmodsecurity v3 + OWASP CRS (found in /usr/share/modsecurity-crs), jemalloc for it
   libmodsecurity-dev modsecurity-crs libjemalloc-dev
   catch2
+  # distributed rate limits: hiredis (async client); redis-server/redis-tools for the tests
+  libhiredis-dev redis-server redis-tools
   # sanitizer and fuzzing runtimes (asan preset, libFuzzer targets)
   clang libclang-rt-14-dev
   # real clients and tools used by the integration tests and the demo

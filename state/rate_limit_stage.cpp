@@ -8,6 +8,7 @@
 #include "state/rate_limit_headers.h"
 #include "state/rate_limit_key.h"
 #include "state/rate_limit_match.h"
+#include "state/redis_limiter.h"
 
 namespace rampart::state {
 namespace {
@@ -53,15 +54,19 @@ bool overLimit(Outcome o) {
 struct RuleDecision {
   const CompiledRateLimitRule* rule = nullptr;
   std::size_t record_index = 0;  // into record().rate_limits
+  std::string store_key;         // Redis rules: for the over-limit cache
+  std::uint64_t quota = 0;       // the limit that decided: the rule's, or its fallback share
   LimitDecision decision;
   Outcome outcome = Outcome::Allowed;
-  bool settled = false;
 };
 
 class RateLimitStage final : public Stage {
  public:
   explicit RateLimitStage(std::shared_ptr<const RateLimitPolicy> policy)
       : policy_(std::move(policy)) {}
+  ~RateLimitStage() override {
+    if (alive_) *alive_ = nullptr;  // answers still on their way find no stage
+  }
 
   Verdict onRequestHeaders(Exchange& ex) noexcept override {
     try {
@@ -82,16 +87,102 @@ class RateLimitStage final : public Stage {
         RuleDecision& d = decisions_.emplace_back();
         d.rule = &rule;
         d.record_index = ex.record().rate_limits.size() - 1;
-        decideLocally(ex, d, key.store_key, rule.spec);
+        d.quota = rule.config.limit;
+        if (rule.config.store == RateLimitStore::Redis) {
+          d.store_key = std::move(key.store_key);
+          decideRemotely(ex, decisions_.size() - 1);
+        } else {
+          decideLocally(ex, d, key.store_key, rule.spec);
+        }
       }
     } catch (...) {
       // Out of memory building keys: a limiter must not take the request down with it.
-      return Verdict::next();
+      if (waiting_ == 0) return Verdict::next();
+    }
+    if (waiting_ > 0) {
+      pending_exchange_ = &ex;
+      return Verdict::pending();
     }
     return verdict(ex);
   }
 
  private:
+  // A Redis rule: the over-limit cache first, then one pipelined script call; Redis unavailable
+  // (breaker open, too many calls in flight, no connection) applies the failure policy at once.
+  void decideRemotely(Exchange& ex, std::size_t index) {
+    RuleDecision& d = decisions_[index];
+    ex.record().rate_limits[d.record_index].store = "redis";
+    if (!limiter_) {
+      limiter_ = RedisLimiter::of(ex.worker(), policy_->redis, policy_->over_limit_cache_keys);
+    }
+    const std::int64_t now = monotonicClock().nowUs();
+    if (const std::int64_t wait = limiter_->overLimitCache().refusedFor(d.store_key, now)) {
+      LimitDecision cached;
+      cached.admission = Admission::Limited;
+      cached.count = d.rule->config.limit;
+      cached.retry_after_us = wait;
+      cached.reset_us = wait;
+      ex.record().rate_limits[d.record_index].store_status = "over_limit_cache";
+      settle(ex, d, cached, Outcome::LimitedCached);
+      return;
+    }
+    if (!alive_) alive_ = std::make_shared<RateLimitStage*>(this);
+    std::weak_ptr<RateLimitStage*> alive = alive_;
+    const RedisIssue issued = limiter_->decide(
+        d.store_key, d.rule->spec, [alive, index](const RedisAnswer& answer) {
+          if (auto stage = alive.lock(); stage && *stage != nullptr) (*stage)->onAnswer(index, answer);
+        });
+    switch (issued) {
+      case RedisIssue::Issued: ++waiting_; break;
+      case RedisIssue::BreakerOpen: fallback(ex, d, "breaker_open"); break;
+      case RedisIssue::Overloaded: fallback(ex, d, "overloaded"); break;
+      case RedisIssue::Failed: fallback(ex, d, "error"); break;
+    }
+  }
+
+  void onAnswer(std::size_t index, const RedisAnswer& answer) noexcept {
+    Exchange* ex = pending_exchange_;
+    if (ex == nullptr || index >= decisions_.size()) return;
+    RuleDecision& d = decisions_[index];
+    try {
+      if (answer.result == RedisCallResult::Answered) {
+        const bool admitted = answer.decision.admission == Admission::Admitted;
+        if (!admitted) {
+          const std::int64_t now = monotonicClock().nowUs();
+          limiter_->overLimitCache().remember(d.store_key, now + answer.decision.retry_after_us, now);
+        }
+        settle(*ex, d, answer.decision, admitted ? Outcome::Allowed : Outcome::Limited);
+      } else {
+        fallback(*ex, d, answer.result == RedisCallResult::Timeout ? "timeout" : "error");
+      }
+    } catch (...) {
+    }
+    if (--waiting_ > 0) return;
+    pending_exchange_ = nullptr;
+    ex->resume(verdict(*ex));
+  }
+
+  // Redis is unavailable for this decision: fail_closed refuses (503), fail_open decides against
+  // this instance's share of the limit in the local store.
+  void fallback(Exchange& ex, RuleDecision& d, std::string_view status) {
+    RateLimitEntry& entry = ex.record().rate_limits[d.record_index];
+    entry.store_status = status;
+    entry.degraded = true;
+    if (d.rule->config.on_store_failure == StoreFailurePolicy::FailClosed) {
+      settle(ex, d, LimitDecision{Admission::Limited, 0, 0, 0, 0}, Outcome::FailClosed);
+      return;
+    }
+    entry.store = "local_fallback";
+    entry.limit = d.rule->fallback_spec.limit;
+    d.quota = d.rule->fallback_spec.limit;
+    const StoreDecision stored = policy_->local->decide("fallback:" + d.store_key, d.rule->fallback_spec);
+    if (stored.eviction == StoreEviction::EvictedLive)
+      ex.worker().stats().inc(Counter::rate_limit_local_evictions_total);
+    settle(ex, d, stored.decision,
+           stored.decision.admission == Admission::Admitted ? Outcome::FailOpenAllowed
+                                                            : Outcome::FailOpenLimited);
+  }
+
   void decideLocally(Exchange& ex, RuleDecision& d, const std::string& key, const LimitSpec& spec) {
     const StoreDecision stored = policy_->local->decide(key, spec);
     if (stored.eviction == StoreEviction::EvictedLive)
@@ -103,7 +194,6 @@ class RateLimitStage final : public Stage {
   void settle(Exchange& ex, RuleDecision& d, const LimitDecision& decision, Outcome outcome) {
     d.decision = decision;
     d.outcome = outcome;
-    d.settled = true;
     RateLimitEntry& entry = ex.record().rate_limits[d.record_index];
     entry.count = decision.count;
     entry.remaining = decision.remaining;
@@ -122,7 +212,7 @@ class RateLimitStage final : public Stage {
     for (const RuleDecision& d : decisions_) {
       if (d.rule->config.action != RateLimitAction::Reject) continue;
       if (overLimit(d.outcome)) {
-        refusing.push_back({d.rule->config.name, d.rule->config.limit, d.rule->spec.window_us,
+        refusing.push_back({d.rule->config.name, d.quota, d.rule->spec.window_us,
                             d.decision.remaining, d.decision.retry_after_us});
       } else if (d.outcome == Outcome::FailClosed) {
         unavailable = true;
@@ -141,6 +231,10 @@ class RateLimitStage final : public Stage {
 
   std::shared_ptr<const RateLimitPolicy> policy_;
   std::vector<RuleDecision> decisions_;
+  std::shared_ptr<RedisLimiter> limiter_;  // Redis rules only; kept alive while calls are out
+  std::shared_ptr<RateLimitStage*> alive_;  // answers hold it weakly; cleared when destroyed
+  Exchange* pending_exchange_ = nullptr;
+  std::size_t waiting_ = 0;  // Redis answers still to come
 };
 
 }  // namespace

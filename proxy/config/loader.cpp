@@ -1193,6 +1193,13 @@ void readRateLimits(Diagnostics& diag, const YAML::Node& node, const std::string
                   p + ".store: 'redis' needs a 'rate_limits.redis' section with its address");
         return;
       }
+      // The Redis script computes in Lua doubles: exact while limit * window_us < 2^53.
+      const long double product = static_cast<long double>(rule.limit) * rule.window_ms * 1000.0L;
+      if (rule.store == RateLimitStore::Redis && product >= 9007199254740992.0L) {
+        diag.fail(item["limit"].Mark(), p + ": limit * window_ms * 1000 must stay below 2^53 for "
+                                            "the redis store (shorten the window or the limit)");
+        return;
+      }
       if (out.rules.size() == kMaxRateLimitRules) {
         diag.fail(item.Mark(), p + ": at most " + std::to_string(kMaxRateLimitRules) + " rules");
         return;
