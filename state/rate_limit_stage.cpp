@@ -8,7 +8,7 @@
 #include "state/rate_limit_headers.h"
 #include "state/rate_limit_key.h"
 #include "state/rate_limit_match.h"
-#include "state/redis_limiter.h"
+#include "state/remote_limiter.h"
 
 namespace rampart::state {
 namespace {
@@ -113,7 +113,7 @@ class RateLimitStage final : public Stage {
     RuleDecision& d = decisions_[index];
     ex.record().rate_limits[d.record_index].store = "redis";
     if (!limiter_) {
-      limiter_ = RedisLimiter::of(ex.worker(), policy_->redis, policy_->over_limit_cache_keys);
+      limiter_ = RemoteLimiter::of(ex.worker(), policy_->redis, policy_->over_limit_cache_keys);
     }
     const std::int64_t now = monotonicClock().nowUs();
     if (const std::int64_t wait = limiter_->overLimitCache().refusedFor(d.store_key, now)) {
@@ -231,7 +231,7 @@ class RateLimitStage final : public Stage {
 
   std::shared_ptr<const RateLimitPolicy> policy_;
   std::vector<RuleDecision> decisions_;
-  std::shared_ptr<RedisLimiter> limiter_;  // Redis rules only; kept alive while calls are out
+  std::shared_ptr<RemoteLimiter> limiter_;  // Redis rules only; kept alive while calls are out
   std::shared_ptr<RateLimitStage*> alive_;  // answers hold it weakly; cleared when destroyed
   Exchange* pending_exchange_ = nullptr;
   std::size_t waiting_ = 0;  // Redis answers still to come

@@ -10,8 +10,9 @@
 #include <vector>
 
 #include "state/clock.h"
-#include "state/redis_script.h"
 #include "state/rate_limit_key.h"
+#include "state/redis_cluster_limiter.h"
+#include "state/redis_script.h"
 
 namespace rampart::state {
 namespace {
@@ -42,6 +43,11 @@ bool parseDecision(const redisReply* r, LimitDecision& out) {
 
 }  // namespace
 
+struct RedisLimiter::Query {
+  RedisLimiter* owner = nullptr;
+  std::function<void(const redisReply*)> on_reply;
+};
+
 struct RedisLimiter::Call {
   RedisLimiter* owner = nullptr;
   std::string key;
@@ -62,26 +68,34 @@ RedisLimiter::RedisLimiter(WorkerContext& worker, const RedisConfig& config,
 
 RedisLimiter::~RedisLimiter() {
   teardown("shutting down");
-  if (degraded_) worker_.stats().gaugeAdd(Gauge::rate_limit_redis_degraded_workers, -1);
+  if (degraded_) worker_.stats().gaugeAdd(Gauge::rate_limit_redis_degraded_connections, -1);
 }
 
-std::shared_ptr<RedisLimiter> RedisLimiter::of(WorkerContext& worker, const RedisConfig& config,
-                                               std::size_t over_limit_cache_keys) {
+std::shared_ptr<RemoteLimiter> RemoteLimiter::of(WorkerContext& worker, const RedisConfig& config,
+                                                 std::size_t over_limit_cache_keys) {
   // Every setting that shapes the connection or the breaker; the password only as a digest.
+  std::string nodes;
+  for (const std::string& node : config.cluster_nodes) nodes += node + ",";
   const std::string identity =
-      "rampart.redis_limiter|" + config.address + "|" + config.username + "|" +
+      "rampart.redis_limiter|" + config.address + "|" + nodes + "|" + config.username + "|" +
       sha256Hex(config.password, 16) + "|" + std::to_string(config.database) + "|" +
       std::to_string(config.timeout_ms) + "|" + std::to_string(config.connect_timeout_ms) + "|" +
       std::to_string(config.max_pending) + "|" + std::to_string(config.breaker.failures) + "|" +
       std::to_string(config.breaker.open_ms) + "|" + std::to_string(over_limit_cache_keys);
   if (auto existing = worker.resource(identity))
-    return std::static_pointer_cast<RedisLimiter>(existing);
-  auto limiter = std::make_shared<RedisLimiter>(worker, config, over_limit_cache_keys);
+    return std::static_pointer_cast<RemoteLimiter>(existing);
+  std::shared_ptr<RemoteLimiter> limiter;
+  if (config.cluster_nodes.empty()) {
+    limiter = std::make_shared<RedisLimiter>(worker, config, over_limit_cache_keys);
+  } else {
+    limiter = std::make_shared<RedisClusterLimiter>(worker, config, over_limit_cache_keys);
+  }
   worker.putResource(identity, limiter);
   return limiter;
 }
 
-RedisIssue RedisLimiter::decide(std::string_view key, const LimitSpec& spec, Done done) {
+RedisIssue RedisLimiter::decideAt(std::string_view key, const LimitSpec& spec, Done done,
+                                  bool asking) {
   const std::int64_t now = nowUs();
   const BreakerAdmission admission = breaker_.admit(now);
   if (admission == BreakerAdmission::Refuse) return RedisIssue::BreakerOpen;
@@ -104,6 +118,7 @@ RedisIssue RedisLimiter::decide(std::string_view key, const LimitSpec& spec, Don
   call->deadline_us = now + static_cast<std::int64_t>(config_.timeout_ms) * 1000;
   call->probe = admission == BreakerAdmission::Probe;
   call->position = in_flight_.insert(in_flight_.end(), call);
+  if (asking) sendControl({"ASKING"});
   if (!send(call)) {
     in_flight_.erase(call->position);
     delete call;
@@ -150,6 +165,29 @@ bool RedisLimiter::connect() {
   if (config_.database != 0) sendControl({"SELECT", std::to_string(config_.database)});
   sendControl({"SCRIPT", "LOAD", rateLimitScript()});
   return true;
+}
+
+bool RedisLimiter::query(std::initializer_list<std::string_view> args,
+                         std::function<void(const redisReply*)> on_reply) {
+  if (ac_ == nullptr && !connect()) return false;
+  std::vector<const char*> argv;
+  std::vector<std::size_t> lengths;
+  for (std::string_view a : args) {
+    argv.push_back(a.data());
+    lengths.push_back(a.size());
+  }
+  auto* q = new Query{this, std::move(on_reply)};
+  if (redisAsyncCommandArgv(ac_, &RedisLimiter::onQueryReply, q, static_cast<int>(argv.size()),
+                            argv.data(), lengths.data()) != REDIS_OK) {
+    delete q;
+    return false;
+  }
+  return true;
+}
+
+void RedisLimiter::onQueryReply(redisAsyncContext*, void* reply, void* privdata) {
+  std::unique_ptr<Query> q(static_cast<Query*>(privdata));
+  q->on_reply(static_cast<const redisReply*>(reply));
 }
 
 void RedisLimiter::sendControl(std::initializer_list<std::string_view> args) {
@@ -224,6 +262,18 @@ void RedisLimiter::onReply(redisAsyncContext* ac, void* reply, void* privdata) {
     self->finish(call, RedisCallResult::Answered, decision);
     return;
   }
+  if (r->type == REDIS_REPLY_ERROR && (startsWith(r, "MOVED ") || startsWith(r, "ASK "))) {
+    // "MOVED 3999 127.0.0.1:6381": the cluster limiter follows it. The node did answer.
+    const std::string_view text(r->str, r->len);
+    const std::size_t space = text.rfind(' ');
+    RedisAnswer redirect;
+    redirect.result = RedisCallResult::Redirected;
+    redirect.ask = startsWith(r, "ASK ");
+    redirect.redirect_to = std::string(text.substr(space + 1));
+    self->worker_.stats().inc(Counter::rate_limit_redis_redirects_total);
+    self->finishRedirect(call, std::move(redirect));
+    return;
+  }
   if (r->type == REDIS_REPLY_ERROR && startsWith(r, "NOSCRIPT") && !call->resent_after_noscript &&
       self->ac_ == ac) {
     self->worker_.stats().inc(Counter::rate_limit_redis_noscript_total);
@@ -237,6 +287,13 @@ void RedisLimiter::onReply(redisAsyncContext* ac, void* reply, void* privdata) {
 
 void RedisLimiter::finish(Call* call, RedisCallResult result, const LimitDecision& decision) {
   answer(call, result, decision);
+  release(call);
+}
+
+void RedisLimiter::finishRedirect(Call* call, RedisAnswer redirect) {
+  call->answered = true;
+  noteBreaker(breaker_.onSuccess(call->probe));
+  worker_.postLocal([done = std::move(call->done), redirect = std::move(redirect)] { done(redirect); });
   release(call);
 }
 
@@ -255,7 +312,9 @@ void RedisLimiter::answer(Call* call, RedisCallResult result, const LimitDecisio
                                                            : Counter::rate_limit_redis_errors_total);
     noteBreaker(breaker_.onFailure(call->probe, now));
   }
-  RedisAnswer reply{result, decision};
+  RedisAnswer reply;
+  reply.result = result;
+  reply.decision = decision;
   worker_.postLocal([done = std::move(call->done), reply] { done(reply); });
 }
 
@@ -313,21 +372,21 @@ void RedisLimiter::noteBreaker(std::optional<BreakerState> changed) {
   WorkerStats& stats = worker_.stats();
   if (*changed == BreakerState::Open) stats.inc(Counter::rate_limit_redis_breaker_opened_total);
   if (*changed == BreakerState::Closed) stats.inc(Counter::rate_limit_redis_breaker_closed_total);
+  // One log line per change of "degraded": the open / half-open cycling of an outage (one probe
+  // every open_ms) is counted, not logged.
   const bool degraded = *changed != BreakerState::Closed;
-  if (degraded != degraded_) {
-    stats.gaugeAdd(Gauge::rate_limit_redis_degraded_workers, degraded ? 1 : -1);
-    degraded_ = degraded;
-  }
+  if (degraded == degraded_) return;
+  stats.gaugeAdd(Gauge::rate_limit_redis_degraded_connections, degraded ? 1 : -1);
+  degraded_ = degraded;
   std::string line = "rampart: rate_limits: redis " + config_.address + " (worker " +
-                     std::to_string(worker_.index()) + "): circuit " +
-                     std::string(breakerStateName(*changed));
-  if (*changed == BreakerState::Open) {
-    line += " (last error: " + (last_error_.empty() ? std::string("unknown") : last_error_) +
-            "); rules apply their on_store_failure policy";
-  } else if (*changed == BreakerState::HalfOpen) {
-    line += ": probing";
+                     std::to_string(worker_.index()) + "): ";
+  if (degraded) {
+    line += "circuit open (last error: " +
+            (last_error_.empty() ? std::string("unknown") : last_error_) +
+            "); rules apply their on_store_failure policy; probing every " +
+            std::to_string(config_.breaker.open_ms) + " ms";
   } else {
-    line += ": redis answers again";
+    line += "circuit closed: redis answers again";
   }
   std::fprintf(stderr, "%s\n", line.c_str());
 }

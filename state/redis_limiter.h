@@ -15,7 +15,9 @@
 //   beyond that, Overloaded.
 // - A CircuitBreaker (state/circuit_breaker.h) counts failures: while it is open no call is
 //   made at all; half-open sends one probe call (reconnecting first). Each state change is one
-//   log line, a counter and the rate_limit_redis_degraded_workers gauge.
+//   log line, a counter and the rate_limit_redis_degraded_connections gauge.
+// - In a Redis Cluster (state/redis_cluster_limiter.h) one RedisLimiter runs per node; MOVED
+//   and ASK replies come back as RedisCallResult::Redirected for the cluster limiter to follow.
 // - Answers are delivered through WorkerContext::postLocal, never from inside decide() or a
 //   hiredis callback, so a caller can issue new calls from its callback.
 #pragma once
@@ -35,51 +37,40 @@
 #include "state/circuit_breaker.h"
 #include "state/limit.h"
 #include "state/over_limit_cache.h"
+#include "state/remote_limiter.h"
 
 struct redisAsyncContext;
+struct redisReply;
 
 namespace rampart::state {
 
-enum class RedisCallResult : std::uint8_t {
-  Answered,  // `decision` is Redis' answer
-  Timeout,   // no answer within the deadline
-  Error,     // refused or lost connection, error reply, malformed reply
-};
-
-struct RedisAnswer {
-  RedisCallResult result = RedisCallResult::Error;
-  LimitDecision decision;
-};
-
-enum class RedisIssue : std::uint8_t {
-  Issued,       // `done` runs later on this worker, exactly once
-  BreakerOpen,  // not sent: the breaker is open (or its one probe is in flight)
-  Overloaded,   // not sent: max_pending calls are in flight
-  Failed,       // not sent: no connection could be started
-};
-
-class RedisLimiter final : public WorkerResource {
+class RedisLimiter final : public RemoteLimiter {
  public:
-  using Done = std::function<void(const RedisAnswer&)>;
-
   RedisLimiter(WorkerContext& worker, const RedisConfig& config, std::size_t over_limit_cache_keys);
   ~RedisLimiter() override;
   RedisLimiter(const RedisLimiter&) = delete;
   RedisLimiter& operator=(const RedisLimiter&) = delete;
 
-  RedisIssue decide(std::string_view key, const LimitSpec& spec, Done done);
+  RedisIssue decide(std::string_view key, const LimitSpec& spec, Done done) override {
+    return decideAt(key, spec, std::move(done), false);
+  }
+  // `asking`: Redis Cluster ASK redirection: ASKING is sent right before this call.
+  RedisIssue decideAt(std::string_view key, const LimitSpec& spec, Done done, bool asking);
+  OverLimitCache& overLimitCache() override { return over_limit_; }
+
+  // A command outside the breaker (Redis Cluster topology: CLUSTER SLOTS). `on_reply` gets the
+  // reply, or null when the connection failed, from inside a hiredis callback: it must only
+  // parse. False when no connection could be started.
+  bool query(std::initializer_list<std::string_view> args,
+             std::function<void(const ::redisReply*)> on_reply);
 
   BreakerState breakerState() const { return breaker_.state(); }
   std::size_t inFlight() const { return in_flight_.size(); }
-  OverLimitCache& overLimitCache() { return over_limit_; }
-
-  // The limiter of `worker` for `config`, created on first use and kept across reloads as long
-  // as the Redis settings stay the same.
-  static std::shared_ptr<RedisLimiter> of(WorkerContext& worker, const RedisConfig& config,
-                                          std::size_t over_limit_cache_keys);
+  const std::string& address() const { return config_.address; }
 
  private:
   struct Call;
+  struct Query;
 
   bool connect();
   void teardown(std::string_view why);
@@ -90,6 +81,7 @@ class RedisLimiter final : public WorkerResource {
   void finish(Call* call, RedisCallResult result, const LimitDecision& decision);
   void answer(Call* call, RedisCallResult result, const LimitDecision& decision);
   void release(Call* call);
+  void finishRedirect(Call* call, RedisAnswer redirect);
   void armTimer();
   void onTimer();
   void noteBreaker(std::optional<BreakerState> changed);
@@ -98,6 +90,7 @@ class RedisLimiter final : public WorkerResource {
   static void onDisconnect(const redisAsyncContext* ac, int status);
   static void onReply(redisAsyncContext* ac, void* reply, void* privdata);
   static void onControlReply(redisAsyncContext* ac, void* reply, void* privdata);
+  static void onQueryReply(redisAsyncContext* ac, void* reply, void* privdata);
 
   WorkerContext& worker_;
   RedisConfig config_;

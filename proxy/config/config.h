@@ -199,7 +199,9 @@ struct RedisCircuitBreakerConfig {
 
 struct RedisConfig {
   bool configured = false;
-  std::string address;  // "127.0.0.1:6379"
+  std::string address;  // "127.0.0.1:6379" (one server); empty with cluster_nodes
+  // Redis Cluster: seed nodes ("host:port"); the slot map is read from them (CLUSTER SLOTS).
+  std::vector<std::string> cluster_nodes;
   std::string host;
   std::uint16_t port = 0;
   std::string username;  // ACL user; empty = AUTH with the password alone

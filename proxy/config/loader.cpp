@@ -1134,15 +1134,34 @@ void readRateLimitRule(Diagnostics& diag, const YAML::Node& node, const std::str
 void readRedis(Diagnostics& diag, const YAML::Node& node, const std::string& path,
                RedisConfig& out) {
   MapReader map(diag, node, path,
-                {"address", "username", "password", "database", "timeout_ms",
+                {"address", "cluster_nodes", "username", "password", "database", "timeout_ms",
                  "connect_timeout_ms", "max_pending", "breaker", "tls"});
   if (!map.ok()) return;
   out.configured = true;
-  if (auto address = map.require("address")) {
+  auto address = map.find("address");
+  auto nodes = map.find("cluster_nodes");
+  if ((address.has_value()) == (nodes.has_value())) {
+    diag.fail(map.mark(), path + ": needs exactly one of 'address' (one server) or "
+                                 "'cluster_nodes' (Redis Cluster seed nodes)");
+    return;
+  }
+  if (address) {
     if (auto parsed = readAddress(diag, *address, map.pathOf("address"), PortZero::kForbidden)) {
       out.address = address->Scalar();
       out.host = std::move(parsed->host);
       out.port = parsed->port;
+    }
+  }
+  if (nodes) {
+    auto checked = readStringList(
+        diag, *nodes, map.pathOf("cluster_nodes"),
+        [&](const YAML::Node& item, const std::string& item_path, const std::string&) {
+          return readAddress(diag, item, item_path, PortZero::kForbidden).has_value();
+        });
+    if (checked && checked->empty()) {
+      diag.fail(nodes->Mark(), map.pathOf("cluster_nodes") + ": needs at least one node");
+    } else if (checked) {
+      out.cluster_nodes = std::move(*checked);
     }
   }
   map.string("username", out.username);
@@ -1151,6 +1170,9 @@ void readRedis(Diagnostics& diag, const YAML::Node& node, const std::string& pat
     diag.fail(map.mark(), path + ": 'username' needs a 'password' (Redis AUTH user password)");
   }
   map.uintInRange("database", out.database, 0, 15);
+  if (!out.cluster_nodes.empty() && out.database != 0) {
+    diag.fail(map.mark(), path + ": a Redis Cluster has only database 0");
+  }
   map.uintInRange("timeout_ms", out.timeout_ms, 1, 60'000);
   map.uintInRange("connect_timeout_ms", out.connect_timeout_ms, 1, 60'000);
   map.uintInRange("max_pending", out.max_pending, 1, 1'000'000);

@@ -70,6 +70,9 @@ namespace rampart {
     "Rate-limit Redis calls refused because max_pending calls were in flight.")               \
   X(rate_limit_redis_noscript_total,                                                          \
     "NOSCRIPT replies (script cache lost, e.g. after a restart): the script was loaded again.") \
+  X(rate_limit_redis_redirects_total, "Redis Cluster MOVED/ASK replies followed.")           \
+  X(rate_limit_redis_topology_refreshes_total,                                                \
+    "Redis Cluster slot maps read (CLUSTER SLOTS) after a redirect, an error or at start.")   \
   X(rate_limit_redis_breaker_opened_total, "Redis circuit breaker transitions to open.")      \
   X(rate_limit_redis_breaker_closed_total,                                                    \
     "Redis circuit breaker transitions back to closed (a probe succeeded).")
@@ -80,8 +83,9 @@ namespace rampart {
   X(downstream_streams_active, "Open downstream requests (HTTP/1.1 exchanges, h2 streams).") \
   X(upstream_connections_active, "Upstream connections carrying a request.")                 \
   X(upstream_connections_idle, "Upstream connections idle in the pool.")                    \
-  X(rate_limit_redis_degraded_workers,                                                       \
-    "Workers whose Redis circuit breaker is open or half-open (rate limits degraded).")
+  X(rate_limit_redis_degraded_connections,                                                   \
+    "Redis connections (one per worker, per node in a cluster) whose circuit breaker is open " \
+    "or half-open (rate limits degraded).")
 
 // Enumerators keep the X-macro's snake_case names so grep finds the metric from the code.
 enum class Counter : std::uint8_t {

@@ -164,7 +164,7 @@ def test_H1_RedisKilledFailOpenAndFailClosedThenRecovers(make_rampart, redis):
     entry = r.record_for(resp.header("x-request-id"))["rate_limits"][0]
     assert entry["store"] == "local_fallback" and entry["limit"] == 10
     assert entry["outcome"] == "fail_open_limited"
-    assert r.metric("rampart_rate_limit_redis_degraded_workers") >= 1
+    assert r.metric("rampart_rate_limit_redis_degraded_connections") >= 1
     assert "circuit open" in r.stderr()
 
     # Redis returns (empty): admission is back to normal within 1 s.
@@ -185,7 +185,7 @@ def test_H1_RedisKilledFailOpenAndFailClosedThenRecovers(make_rampart, redis):
     # Both workers recover (the other one probes on its next request).
     time.sleep(0.3)
     assert [r.get("/closed/x").status for _ in range(6)] == [200] * 6
-    assert r.metric("rampart_rate_limit_redis_degraded_workers") == 0
+    assert r.metric("rampart_rate_limit_redis_degraded_connections") == 0
     assert "circuit closed" in r.stderr()
     opened = r.stderr().count("circuit open")
     assert 1 <= opened <= 2 * 2  # once per worker per outage (a failed probe may add one)

@@ -206,6 +206,23 @@ TEST_CASE("config loader: rate_limits errors point at their line", "[config][rat
                        "    - {name: r, key: [route], limit: 1, window_ms: 1}\n"),
                Contains("duplicate rule name 'r'"));
   }
+  SECTION("redis: one server or a cluster, not both") {
+    CHECK_THAT(errorOf("rate_limits:\n  redis:\n    address: 127.0.0.1:6379\n"
+                       "    cluster_nodes: [127.0.0.1:7000]\n"),
+               Contains("needs exactly one of 'address' (one server) or 'cluster_nodes'"));
+    CHECK_THAT(errorOf("rate_limits:\n  redis:\n    timeout_ms: 5\n"),
+               Contains("needs exactly one of"));
+    CHECK_THAT(errorOf("rate_limits:\n  redis:\n    cluster_nodes: []\n"),
+               Contains("needs at least one node"));
+    CHECK_THAT(errorOf("rate_limits:\n  redis:\n    cluster_nodes: [127.0.0.1:7000]\n"
+                       "    database: 1\n"),
+               Contains("a Redis Cluster has only database 0"));
+    const Config c = loadOk("rate_limits:\n  redis:\n    cluster_nodes: [127.0.0.1:7000, "
+                            "\"[::1]:7001\"]\n");
+    CHECK(c.rate_limits.redis.cluster_nodes ==
+          std::vector<std::string>{"127.0.0.1:7000", "[::1]:7001"});
+    CHECK(c.rate_limits.redis.address.empty());
+  }
   SECTION("TLS to Redis is refused with the reason") {
     CHECK_THAT(errorOf("rate_limits:\n  redis:\n    address: 127.0.0.1:6379\n    tls: true\n"),
                Contains("needs hiredis >= 1.0"));
