@@ -193,3 +193,30 @@ def test_H1_ClusterPrimaryFailoverKeepsLimits(make_rampart, cluster):
     assert r.metric("rampart_rate_limit_redis_degraded_connections") == 0
     assert r.metric("rampart_rate_limit_redis_topology_refreshes_total") >= 2
     assert r.stderr().count("circuit open") == 1  # one line per outage, not one per probe
+
+
+def test_H1_ClusterAskDuringSlotMigration(make_rampart, cluster):
+    """A slot half-way through a migration: the source answers ASK for keys it does not hold,
+    and the decision is re-sent to the importing node after ASKING."""
+    api_key = "migrating-key"
+    key = store_key("cl-ask", [api_key])
+    slot = cluster.cli(cluster.ports[0], "CLUSTER", "KEYSLOT", key).strip()
+    source = cluster.primary_of(key, cluster.ports[0])
+    target = next(p for p in cluster.ports
+                  if p != source and "role:master" in cluster.cli(p, "INFO", "replication"))
+    source_id = cluster.cli(source, "CLUSTER", "MYID").strip()
+    target_id = cluster.cli(target, "CLUSTER", "MYID").strip()
+    assert cluster.cli(target, "CLUSTER", "SETSLOT", slot, "IMPORTING", source_id).strip() == "OK"
+    assert cluster.cli(source, "CLUSTER", "SETSLOT", slot, "MIGRATING", target_id).strip() == "OK"
+    rule = {"name": "cl-ask", "key": [{"header": "x-api-key"}], "limit": 3,
+            "window_ms": 3_600_000, "store": "redis", "on_store_failure": "fail_closed"}
+    r = make_rampart(workers=1, rate_limits=cluster_limits(cluster, [rule], seeds=6))
+    got = [r.get("/", headers={"X-Api-Key": api_key}).status for _ in range(4)]
+    assert got == [200, 200, 200, 429]
+    # The count lives on the importing node only; the source never held the key (it redirects).
+    assert cluster.cli(source, "EXISTS", key).startswith(f"ASK {slot} 127.0.0.1:{target}")
+    on_target = subprocess.run([REDIS_CLI, "-p", str(target)], input=f"ASKING\nHGET {key} c\n",
+                               capture_output=True, text=True, timeout=10).stdout.split()
+    assert on_target == ["OK", "3"]
+    assert r.metric("rampart_rate_limit_redis_redirects_total") >= 3
+    assert r.metric("rampart_rate_limit_redis_errors_total") == 0
