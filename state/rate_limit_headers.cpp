@@ -32,4 +32,13 @@ std::vector<HeaderField> rateLimitHeaders(const std::vector<RefusingPolicy>& pol
   return out;
 }
 
+std::vector<HeaderField> rateLimitStateHeaders(const RefusingPolicy& p) {
+  std::vector<HeaderField> out;
+  out.push_back({"ratelimit-policy", '"' + p.name + "\";q=" + std::to_string(p.quota) +
+                                         ";w=" + std::to_string(secondsRoundedUp(p.window_us))});
+  out.push_back({"ratelimit", '"' + p.name + "\";r=" + std::to_string(p.remaining) +
+                                  ";t=" + std::to_string(secondsRoundedUp(p.retry_after_us))});
+  return out;
+}
+
 }  // namespace rampart::state

@@ -4,7 +4,9 @@
 //   RateLimit: "per-ip";r=0;t=12
 //   Retry-After: 12
 // One list member per rule that refused; Retry-After is the longest wait among them. Times are
-// whole seconds, rounded up (a client that waits t seconds is admitted).
+// whole seconds, rounded up (a client that waits t seconds is admitted). With
+// `rate_limits.response_headers`, a response that passed carries RateLimit-Policy and RateLimit
+// of its tightest rule (no Retry-After; `t` is then when the quota is whole again).
 #pragma once
 
 #include <cstdint>
@@ -24,6 +26,9 @@ struct RefusingPolicy {
 };
 
 std::vector<HeaderField> rateLimitHeaders(const std::vector<RefusingPolicy>& policies);
+
+// The two fields for a request that passed (`retry_after_us` holds the reset time).
+std::vector<HeaderField> rateLimitStateHeaders(const RefusingPolicy& policy);
 
 std::int64_t secondsRoundedUp(std::int64_t us);
 

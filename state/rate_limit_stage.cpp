@@ -106,6 +106,28 @@ class RateLimitStage final : public Stage {
     return verdict(ex);
   }
 
+  Verdict onResponseHeaders(Exchange& ex) noexcept override {
+    ResponseHead* response = ex.mutableResponse();
+    if (!policy_->response_headers || response == nullptr) return Verdict::next();
+    const RuleDecision* tightest = nullptr;
+    for (const RuleDecision& d : decisions_) {
+      if (d.rule->config.action != RateLimitAction::Reject || overLimit(d.outcome) ||
+          d.outcome == Outcome::FailClosed)
+        continue;
+      if (tightest == nullptr || d.decision.remaining < tightest->decision.remaining) tightest = &d;
+    }
+    if (tightest == nullptr) return Verdict::next();
+    try {
+      for (HeaderField& h : rateLimitStateHeaders(
+               {tightest->rule->config.name, tightest->quota, tightest->rule->spec.window_us,
+                tightest->decision.remaining, tightest->decision.reset_us})) {
+        response->headers.set(std::move(h.name), std::move(h.value));
+      }
+    } catch (...) {
+    }
+    return Verdict::next();
+  }
+
  private:
   // A Redis rule: the over-limit cache first, then one pipelined script call; Redis unavailable
   // (breaker open, too many calls in flight, no connection) applies the failure policy at once.
@@ -269,6 +291,7 @@ std::unique_ptr<RateLimitStageFactory> makeRateLimitStageFactory(const ConfigSna
   policy->local = LocalStore::shared(config.local_max_keys);
   policy->redis = config.redis;
   policy->over_limit_cache_keys = config.over_limit_cache_keys;
+  policy->response_headers = config.response_headers;
   return std::make_unique<RateLimitStageFactory>(std::move(policy));
 }
 

@@ -13,6 +13,8 @@
 //   RateLimit-Policy and RateLimit; else any enforcing fail_closed rule without its store -> 503
 //   `rate_limit_unavailable`; else Continue. Rules with action `log` never refuse (shadow mode)
 //   and count rate_limit_shadow_total instead.
+// - With rate_limits.response_headers, a response that passed gets RateLimit-Policy and
+//   RateLimit of its tightest enforcing rule (fewest requests remaining), in ResponseHeaders.
 #pragma once
 
 #include <memory>
@@ -43,6 +45,7 @@ struct RateLimitPolicy {
   std::shared_ptr<LocalStore> local;  // process-wide; also holds fail_open fallback quotas
   RedisConfig redis;
   std::uint32_t over_limit_cache_keys = 0;
+  bool response_headers = false;  // RateLimit-Policy + RateLimit on responses that pass
 };
 
 LimitSpec limitSpecOf(const RateLimitRuleConfig& rule, std::uint32_t divide_by = 1);

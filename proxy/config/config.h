@@ -217,6 +217,7 @@ struct RateLimitsConfig {
   std::uint32_t local_max_keys = 100'000;       // in-process store, all workers together
   std::uint32_t expected_instances = 1;         // fail_open quota = limit / expected_instances
   std::uint32_t over_limit_cache_keys = 10'000; // per worker: keys known to be over their limit
+  bool response_headers = false;  // RateLimit-Policy + RateLimit also on responses that pass
   RedisConfig redis;
   std::vector<RateLimitRuleConfig> rules;  // all that match apply, in order
 };

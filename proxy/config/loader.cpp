@@ -1192,12 +1192,13 @@ void readRedis(Diagnostics& diag, const YAML::Node& node, const std::string& pat
 void readRateLimits(Diagnostics& diag, const YAML::Node& node, const std::string& path,
                     const std::vector<RouteConfig>& routes, RateLimitsConfig& out) {
   MapReader map(diag, node, path,
-                {"local_max_keys", "expected_instances", "over_limit_cache_keys", "redis",
-                 "rules"});
+                {"local_max_keys", "expected_instances", "over_limit_cache_keys",
+                 "response_headers", "redis", "rules"});
   if (!map.ok()) return;
   map.uintInRange("local_max_keys", out.local_max_keys, 64, 100'000'000);
   map.uintInRange("expected_instances", out.expected_instances, 1, 10'000);
   map.uintInRange("over_limit_cache_keys", out.over_limit_cache_keys, 0, 10'000'000);
+  map.boolean("response_headers", out.response_headers);
   if (auto redis = map.find("redis")) readRedis(diag, *redis, map.pathOf("redis"), out.redis);
   if (auto rules = map.find("rules")) {
     forEachItem(diag, *rules, map.pathOf("rules"), [&](const YAML::Node& item, const std::string& p) {

@@ -137,3 +137,16 @@ def test_H2_LimitedOverHttp2(make_rampart, tmp_path):
     assert second.status == 429 and second.http_version == "2"
     assert second.header("ratelimit-policy") == '"h2";q=1;w=60'
 
+
+
+def test_H1_AdmittedResponsesCarryTheTightestRuleWhenAsked(make_rampart):
+    r = make_rampart(rate_limits={"response_headers": True,
+                                  "rules": [rule("loose", 50), rule("tight", 4),
+                                            rule("shadow", 1, action="log")]})
+    resp = r.get("/")
+    assert resp.status == 200
+    assert resp.header("ratelimit-policy") == '"tight";q=4;w=60'
+    assert re.fullmatch(r'"tight";r=3;t=\d+', resp.header("ratelimit"))
+    assert resp.header("retry-after") is None
+    quiet = make_rampart(rate_limits={"rules": [rule("tight", 4)]})
+    assert quiet.get("/").header("ratelimit") is None

@@ -21,5 +21,14 @@ TEST_CASE("rate limit headers follow the IETF draft", "[state][rate_limit_header
   CHECK(two[2].value == "\"a\";r=0;t=1, \"b\";r=0;t=7");
 }
 
+TEST_CASE("rate limit headers on a response that passed", "[state][rate_limit_headers]") {
+  auto fields = rateLimitStateHeaders({"per-ip", 100, 60'000'000, 42, 30'000'001});
+  REQUIRE(fields.size() == 2);
+  CHECK(fields[0].name == "ratelimit-policy");
+  CHECK(fields[0].value == "\"per-ip\";q=100;w=60");
+  CHECK(fields[1].name == "ratelimit");
+  CHECK(fields[1].value == "\"per-ip\";r=42;t=31");
+}
+
 }  // namespace
 }  // namespace rampart::state

@@ -21,9 +21,10 @@ RateLimitRuleConfig rule(std::string name, std::uint64_t limit,
 }
 
 struct Harness {
-  explicit Harness(std::vector<RateLimitRuleConfig> rules) {
+  explicit Harness(std::vector<RateLimitRuleConfig> rules, bool response_headers = false) {
     Config config = test::makeTestConfig();
     config.rate_limits.rules = std::move(rules);
+    config.rate_limits.response_headers = response_headers;
     snapshot = test::makeTestSnapshot(std::move(config));
     factory = makeRateLimitStageFactory(*snapshot);
     REQUIRE(factory != nullptr);
@@ -151,6 +152,33 @@ TEST_CASE("rate limit stage: fallback spec divides by expected instances", "[sta
   CHECK(limitSpecOf(r, 4).limit == 25);
   CHECK(limitSpecOf(r, 4).burst == 25);
   CHECK(limitSpecOf(r, 1000).limit == 1);
+}
+
+TEST_CASE("rate limit stage: response headers of the tightest rule", "[state][rate_limit_stage]") {
+  auto loose = rule("stage-resp-loose", 100);
+  auto tight = rule("stage-resp-tight", 5);
+  auto shadow = rule("stage-resp-shadow", 1, RateLimitAction::Log);
+  SECTION("on") {
+    Harness h({loose, tight, shadow}, true);
+    REQUIRE(h.run().kind == Verdict::Kind::Continue);
+    ResponseHead response;
+    response.status = 200;
+    h.ex->setResponse(response);
+    CHECK(h.stage->onResponseHeaders(*h.ex).kind == Verdict::Kind::Continue);
+    const HeaderList& headers = h.ex->response()->headers;
+    REQUIRE(headers.find("ratelimit-policy") != nullptr);
+    CHECK(*headers.find("ratelimit-policy") == "\"stage-resp-tight\";q=5;w=60");
+    CHECK(headers.find("ratelimit")->rfind("\"stage-resp-tight\";r=4;t=", 0) == 0);
+  }
+  SECTION("off by default") {
+    Harness h({rule("stage-resp-off", 5)});
+    REQUIRE(h.run().kind == Verdict::Kind::Continue);
+    ResponseHead response;
+    response.status = 200;
+    h.ex->setResponse(response);
+    h.stage->onResponseHeaders(*h.ex);
+    CHECK(h.ex->response()->headers.find("ratelimit") == nullptr);
+  }
 }
 
 }  // namespace

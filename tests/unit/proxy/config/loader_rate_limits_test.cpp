@@ -41,6 +41,7 @@ TEST_CASE("config loader: rate_limits round-trips every field", "[config][rate_l
   local_max_keys: 5000
   expected_instances: 4
   over_limit_cache_keys: 100
+  response_headers: true
   redis:
     address: 127.0.0.1:6390
     username: rampart
@@ -76,6 +77,7 @@ TEST_CASE("config loader: rate_limits round-trips every field", "[config][rate_l
   CHECK(r.local_max_keys == 5000);
   CHECK(r.expected_instances == 4);
   CHECK(r.over_limit_cache_keys == 100);
+  CHECK(r.response_headers);
   CHECK(r.redis.configured);
   CHECK(r.redis.host == "127.0.0.1");
   CHECK(r.redis.port == 6390);
