@@ -388,6 +388,8 @@ void ActiveExchange::sendLocalReply(std::uint16_t status, std::string_view reaso
   LocalReply reply = makeLocalReply(status, reason, request_id_);
   // A stage that redirects (WAF redirect intervention) leaves the target in the record.
   if (!record_.redirect_location.empty()) reply.head.headers.add("location", record_.redirect_location);
+  // A stage that limits (rate limits) leaves Retry-After and RateLimit-* in the record.
+  for (const HeaderField& h : record_.local_reply_headers) reply.head.headers.add(h.name, h.value);
   response_ = reply.head;
   response_started_ = true;
   response_complete_ = true;

@@ -4,6 +4,7 @@
 #include "proxy/config_snapshot.h"
 #include "proxy/stages/access_log_stage.h"
 #include "proxy/stages/protocol_sanity_stage.h"
+#include "state/rate_limit_stage.h"
 
 namespace rampart {
 
@@ -20,12 +21,16 @@ std::string_view phaseName(Phase p) {
 }
 
 const std::vector<StageRegistration>& registeredStages() {
-  // Pipeline order. Later issues insert: bot fingerprints (Connection), rate limits and bot score
-  // (RequestHeaders), signatures and ModSecurity (RequestHeaders/Body), the enforcer (end of
-  // RequestBody), before the access log.
+  // Pipeline order. Later issues insert: bot fingerprints (Connection), bot score
+  // (RequestHeaders), signatures (RequestHeaders/Body), the enforcer (end of RequestBody), before
+  // the access log.
   static const std::vector<StageRegistration> stages = {
       {"rampart.protocol_sanity", Phase::RequestHeaders, StageTrust::ParsesUntrustedInput,
        StageMaturity::Stable},
+      // Rate limits (state/): cheap and early, before the WAF spends time on the request; only
+      // built when rate_limits.rules is not empty.
+      {"rampart.rate_limit", Phase::RequestHeaders, StageTrust::ParsesUntrustedInput,
+       StageMaturity::Experimental},
       // OWASP CRS via libmodsecurity; only built when some route has waf.mode detect|block.
       {"rampart.modsecurity", Phase::RequestHeaders, StageTrust::ParsesUntrustedInput,
        StageMaturity::Experimental},
@@ -40,6 +45,9 @@ Result<std::vector<std::unique_ptr<StageFactory>>> buildStageFactories(
   for (const auto& registration : registeredStages()) {
     if (registration.name == "rampart.protocol_sanity") {
       factories.push_back(std::make_unique<ProtocolSanityStageFactory>(snapshot.config.limits));
+    } else if (registration.name == "rampart.rate_limit") {
+      if (auto factory = state::makeRateLimitStageFactory(snapshot))
+        factories.push_back(std::move(factory));
     } else if (registration.name == "rampart.modsecurity") {
       auto factory = modsec::makeModSecurityStageFactory(snapshot);
       if (!factory) return factory.error();

@@ -34,6 +34,7 @@ WorkerContext::WorkerContext(std::size_t index, struct ev_loop* loop, LogQueue* 
 
 WorkerContext::~WorkerContext() {
   runDeferred();
+  resources_.clear();  // first: they may post work and use the loop while they close
   ev_ref(loop_);
   ev_prepare_stop(loop_, &prepare_);
   ev_idle_stop(loop_, &idle_);
@@ -75,6 +76,20 @@ void WorkerContext::runDeferred() {
   } else {
     ev_idle_start(loop_, &idle_);  // more to do: do not block in the next poll
   }
+}
+
+std::shared_ptr<WorkerResource> WorkerContext::resource(std::string_view key) const {
+  for (const auto& [name, r] : resources_)
+    if (name == key) return r;
+  return nullptr;
+}
+
+void WorkerContext::putResource(std::string key, std::shared_ptr<WorkerResource> r) {
+  std::erase_if(resources_, [&](const auto& entry) { return entry.first == key; });
+  for (auto it = resources_.begin(); resources_.size() >= kMaxResources && it != resources_.end();) {
+    it = it->second.use_count() == 1 ? resources_.erase(it) : it + 1;
+  }
+  resources_.emplace_back(std::move(key), std::move(r));
 }
 
 std::string WorkerContext::newRequestId() {

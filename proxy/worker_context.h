@@ -10,7 +10,9 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "proxy/stats/stats.h"
@@ -27,6 +29,14 @@ class DownstreamConnection;
 class Deletable {
  public:
   virtual ~Deletable() = default;
+};
+
+// Something another folder keeps per worker for the worker's life, across config generations
+// (state/'s Redis connections: a reload must not reconnect). Shared, so a request that still
+// uses one keeps it alive if a newer generation replaced it.
+class WorkerResource {
+ public:
+  virtual ~WorkerResource() = default;
 };
 
 class WorkerContext {
@@ -59,6 +69,13 @@ class WorkerContext {
   static constexpr std::size_t kReadScratchBytes = 128 * 1024;
   char* readScratch() { return read_scratch_.get(); }
 
+  // The resource stored under `key`, or null.
+  std::shared_ptr<WorkerResource> resource(std::string_view key) const;
+  // Stores `r` under `key`. Beyond kMaxResources, resources nothing else holds any more are
+  // dropped (oldest first), so reloads that keep changing a Redis address cannot pile them up.
+  static constexpr std::size_t kMaxResources = 8;
+  void putResource(std::string key, std::shared_ptr<WorkerResource> r);
+
   // A new 128-bit random request id as 32 hex characters.
   std::string newRequestId();
 
@@ -88,6 +105,7 @@ class WorkerContext {
   std::unordered_set<DownstreamConnection*> connections_;
   std::unique_ptr<char[]> read_scratch_ = std::make_unique<char[]>(kReadScratchBytes);
   bool draining_ = false;
+  std::vector<std::pair<std::string, std::shared_ptr<WorkerResource>>> resources_;
   std::function<void(std::function<void()>)> remote_poster_ = [](std::function<void()>) {};
 };
 

@@ -16,6 +16,8 @@ PACKAGES=(
   catch2
   # XML body parser of the canonical request view (detectors/canonical/)
   libxml2-dev
+  # distributed rate limits: hiredis (async client); redis-server/redis-tools for the tests
+  libhiredis-dev redis-server redis-tools
   # sanitizer and fuzzing runtimes (asan preset, libFuzzer targets)
   clang libclang-rt-14-dev
   # real clients and tools used by the integration tests and the demo

@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "proxy/api/headers.h"
+
 namespace rampart {
 
 // One rule that matched (libmodsecurity's rule-message callback). Strings are truncated copies.
@@ -26,6 +28,23 @@ struct WafIntervention {
   std::string url;            // redirect target, empty otherwise
   std::string log;            // libmodsecurity's log line for it (truncated)
   bool disruptive = false;
+};
+
+// One rate-limit rule that applied to the request (state/rate_limit_stage.cpp).
+struct RateLimitEntry {
+  std::string rule;
+  std::string key;                 // parts joined by '|'; header/cookie/query values as sha256:<hex>
+  std::uint64_t count = 0;         // as the limiter counted it (state/limit.h LimitDecision)
+  std::uint64_t limit = 0;
+  std::uint64_t remaining = 0;
+  std::int64_t retry_after_ms = 0;  // limited outcomes only
+  std::string_view outcome;        // allowed | limited | limited_cached | fail_open_allowed |
+                                   // fail_open_limited | fail_closed
+  std::string_view action;         // reject | log (log: a limited outcome was not enforced)
+  std::string_view store;          // local | redis | local_fallback (redis unavailable)
+  std::string_view store_status = "ok";  // ok | breaker_open | timeout | error | overloaded |
+                                         // over_limit_cache
+  bool degraded = false;           // the decision was taken without the configured store
 };
 
 struct DecisionRecord {
@@ -63,6 +82,11 @@ struct DecisionRecord {
   bool has_waf_intervention = false;
   WafIntervention waf_intervention;      // JSON key "intervention"; null unless has_waf_intervention
   std::string waf_error;                 // engine error / overload detail in detect mode, else ""
+  // Rate limits; docs/decision-record.md.
+  std::vector<RateLimitEntry> rate_limits;
+  // Extra headers a stage asks its local reply to carry (Retry-After, RateLimit-Policy,
+  // RateLimit on a 429). Not logged.
+  std::vector<HeaderField> local_reply_headers;
 };
 
 }  // namespace rampart

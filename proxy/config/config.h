@@ -138,6 +138,95 @@ struct WafConfig {
   std::uint32_t arguments_limit = 1000;    // SecArgumentsLimit: arguments CRS parses per request
 };
 
+// Rate limits (state/; docs/rate-limits.md, docs/configuration.md "rate_limits").
+enum class RateLimitAlgorithm : std::uint8_t { SlidingWindow, Gcra };  // sliding_window | gcra
+enum class RateLimitAction : std::uint8_t {
+  Reject,  // 429 with Retry-After, RateLimit-Policy and RateLimit
+  Log,     // shadow: decide, count and record, never refuse
+};
+enum class RateLimitStore : std::uint8_t { Local, Redis };  // yaml: local | redis
+enum class StoreFailurePolicy : std::uint8_t {
+  FailOpen,    // Redis unavailable: a local quota of limit / expected_instances applies
+  FailClosed,  // Redis unavailable: 503 rate_limit_unavailable
+};
+
+// One part of a rule's key. ASN, country and JA4 parts wait for client intelligence (issue 7):
+// the loader refuses them by name.
+enum class RateLimitKeyPartKind : std::uint8_t {
+  ClientIp,  // the downstream peer address
+  IpPrefix,  // the peer address masked to ipv4_prefix / ipv6_prefix bits
+  Header,    // a request header's value (hashed in the record)
+  Cookie,    // a cookie's value (hashed in the record)
+  Query,     // a query parameter's value, percent-decoded (hashed in the record)
+  Route,     // the matched route's name
+};
+
+struct RateLimitKeyPart {
+  RateLimitKeyPartKind kind = RateLimitKeyPartKind::ClientIp;
+  std::string name;                 // header (lower-case), cookie or query parameter name
+  std::uint32_t ipv4_prefix = 24;   // IpPrefix only
+  std::uint32_t ipv6_prefix = 64;
+};
+
+// A header or query parameter that must be present, or equal a value.
+struct RateLimitCondition {
+  std::string name;  // header names lower-case
+  bool has_equals = false;
+  std::string equals;
+};
+
+// Every listed criterion must hold; an empty list matches everything.
+struct RateLimitMatch {
+  std::vector<std::string> routes;   // route names
+  std::vector<std::string> methods;  // upper-case
+  std::string path_prefix;           // "" = any
+  std::vector<RateLimitCondition> headers;
+  std::vector<RateLimitCondition> query;
+};
+
+struct RateLimitRuleConfig {
+  std::string name;  // [A-Za-z0-9_.-]{1,64}: also the RateLimit-Policy name
+  RateLimitMatch match;
+  std::vector<RateLimitKeyPart> key;
+  std::uint64_t limit = 0;
+  std::uint32_t window_ms = 0;
+  RateLimitAlgorithm algorithm = RateLimitAlgorithm::SlidingWindow;
+  std::uint64_t burst = 0;  // gcra only; 0 = limit
+  RateLimitAction action = RateLimitAction::Reject;
+  RateLimitStore store = RateLimitStore::Local;
+  StoreFailurePolicy on_store_failure = StoreFailurePolicy::FailOpen;
+};
+
+struct RedisCircuitBreakerConfig {
+  std::uint32_t failures = 5;   // consecutive failed calls that open the breaker
+  std::uint32_t open_ms = 500;  // open this long, then one probe call (half-open)
+};
+
+struct RedisConfig {
+  bool configured = false;
+  std::string address;  // "127.0.0.1:6379" (one server); empty with cluster_nodes
+  // Redis Cluster: seed nodes ("host:port"); the slot map is read from them (CLUSTER SLOTS).
+  std::vector<std::string> cluster_nodes;
+  std::string host;
+  std::uint16_t port = 0;
+  std::string username;  // ACL user; empty = AUTH with the password alone
+  std::string password;  // empty = no AUTH
+  std::uint32_t database = 0;
+  std::uint32_t timeout_ms = 50;          // per decision; beyond it the failure policy applies
+  std::uint32_t connect_timeout_ms = 200;
+  std::uint32_t max_pending = 4096;       // calls in flight per worker; beyond it: failure policy
+  RedisCircuitBreakerConfig breaker;
+};
+
+struct RateLimitsConfig {
+  std::uint32_t local_max_keys = 100'000;       // in-process store, all workers together
+  std::uint32_t expected_instances = 1;         // fail_open quota = limit / expected_instances
+  std::uint32_t over_limit_cache_keys = 10'000; // per worker: keys known to be over their limit
+  bool response_headers = false;  // RateLimit-Policy + RateLimit also on responses that pass
+  RedisConfig redis;
+  std::vector<RateLimitRuleConfig> rules;  // all that match apply, in order
+};
+
 struct Config {
   std::string source_file;  // path it was loaded from (for messages)
   std::uint32_t workers = 0;  // 0 = number of cores
@@ -149,6 +238,7 @@ struct Config {
   std::vector<ClusterConfig> clusters;
   std::vector<RouteConfig> routes;
   WafConfig waf;
+  RateLimitsConfig rate_limits;
 };
 
 }  // namespace rampart

@@ -927,10 +927,326 @@ void readRoutes(Diagnostics& diag, const YAML::Node& node, const std::string& pa
   }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Rate limits (state/; docs/rate-limits.md).
+
+constexpr std::size_t kMaxRateLimitRules = 64;
+constexpr std::size_t kMaxKeyParts = 8;
+constexpr std::uint64_t kMaxRateLimit = 1'000'000'000;
+constexpr std::uint32_t kOneDayMs = 86'400'000;
+
+bool isPolicyName(std::string_view name) {
+  return !name.empty() && name.size() <= 64 &&
+         std::all_of(name.begin(), name.end(), [](unsigned char c) {
+           return std::isalnum(c) || c == '_' || c == '-' || c == '.';
+         });
+}
+
+bool isHeaderName(std::string_view name) {
+  return !name.empty() && std::all_of(name.begin(), name.end(), [](unsigned char c) {
+    return std::isalnum(c) || std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) !=
+                                  std::string_view::npos;
+  });
+}
+
+std::string lowerCase(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+// One-of choices written as a table so the error lists what is allowed.
+template <typename Enum>
+void readChoice(Diagnostics& diag, MapReader& map, std::string_view key, Enum& out,
+                std::initializer_list<std::pair<std::string_view, Enum>> choices) {
+  auto node = map.find(key);
+  if (!node) return;
+  auto value = readString(diag, *node, map.pathOf(key));
+  if (!value) return;
+  std::vector<std::string_view> names;
+  for (const auto& [name, choice] : choices) {
+    if (*value == name) {
+      out = choice;
+      return;
+    }
+    names.push_back(name);
+  }
+  diag.fail(node->Mark(), map.pathOf(key) + ": unknown value '" + *value +
+                              "'; expected one of: " + joinWords(names));
+}
+
+void readConditions(Diagnostics& diag, const YAML::Node& node, const std::string& path,
+                    bool header_names, std::vector<RateLimitCondition>& out) {
+  forEachItem(diag, node, path, [&](const YAML::Node& item, const std::string& item_path) {
+    MapReader map(diag, item, item_path, {"name", "equals"});
+    if (!map.ok()) return;
+    RateLimitCondition condition;
+    map.requiredNonEmptyString("name", condition.name);
+    if (header_names) {
+      if (!diag.failed() && !isHeaderName(condition.name)) {
+        diag.fail(item.Mark(), item_path + ".name: '" + condition.name + "' is not a header name");
+      }
+      condition.name = lowerCase(condition.name);
+    }
+    if (auto equals = map.find("equals")) {
+      if (auto value = readString(diag, *equals, map.pathOf("equals"))) {
+        condition.has_equals = true;
+        condition.equals = *value;
+      }
+    }
+    out.push_back(std::move(condition));
+  });
+}
+
+void readRateLimitMatch(Diagnostics& diag, const YAML::Node& node, const std::string& path,
+                        const std::vector<RouteConfig>& routes, RateLimitMatch& out) {
+  MapReader map(diag, node, path, {"routes", "methods", "path_prefix", "headers", "query"});
+  if (!map.ok()) return;
+  if (auto list = map.find("routes")) {
+    auto checked = readStringList(
+        diag, *list, map.pathOf("routes"),
+        [&](const YAML::Node& item, const std::string& item_path, const std::string& value) {
+          const bool known = std::any_of(routes.begin(), routes.end(),
+                                         [&](const RouteConfig& r) { return r.name == value; });
+          if (!known) diag.fail(item.Mark(), item_path + ": unknown route '" + value + "'");
+          return known;
+        });
+    if (checked) out.routes = std::move(*checked);
+  }
+  if (auto list = map.find("methods")) {
+    auto checked = readStringList(
+        diag, *list, map.pathOf("methods"),
+        [&](const YAML::Node& item, const std::string& item_path, const std::string& value) {
+          const bool ok = isHeaderName(value);
+          if (!ok) diag.fail(item.Mark(), item_path + ": '" + value + "' is not a method");
+          return ok;
+        });
+    if (checked) {
+      for (auto& method : *checked)
+        std::transform(method.begin(), method.end(), method.begin(),
+                       [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+      out.methods = std::move(*checked);
+    }
+  }
+  if (auto prefix = map.find("path_prefix")) {
+    if (auto value = readString(diag, *prefix, map.pathOf("path_prefix"))) {
+      if (value->empty() || value->front() != '/') {
+        diag.fail(prefix->Mark(),
+                  map.pathOf("path_prefix") + ": must start with '/', got '" + *value + "'");
+      } else {
+        out.path_prefix = *value;
+      }
+    }
+  }
+  if (auto list = map.find("headers")) readConditions(diag, *list, map.pathOf("headers"), true, out.headers);
+  if (auto list = map.find("query")) readConditions(diag, *list, map.pathOf("query"), false, out.query);
+}
+
+void readKeyPart(Diagnostics& diag, const YAML::Node& item, const std::string& path,
+                 RateLimitKeyPart& out) {
+  if (item.IsScalar()) {
+    const std::string& name = item.Scalar();
+    if (name == "client_ip") {
+      out.kind = RateLimitKeyPartKind::ClientIp;
+    } else if (name == "ip_prefix") {
+      out.kind = RateLimitKeyPartKind::IpPrefix;
+    } else if (name == "route") {
+      out.kind = RateLimitKeyPartKind::Route;
+    } else if (name == "asn" || name == "country" || name == "ja4" || name == "ja3") {
+      diag.fail(item.Mark(), path + ": key part '" + name +
+                                 "' needs client intelligence (issue 7), which is not built yet");
+    } else if (name == "header" || name == "cookie" || name == "query") {
+      diag.fail(item.Mark(), path + ": key part '" + name + "' needs a name: {" + name + ": NAME}");
+    } else {
+      diag.fail(item.Mark(), path + ": unknown key part '" + name +
+                                 "'; expected one of: client_ip, ip_prefix, route, {header: NAME}, "
+                                 "{cookie: NAME}, {query: NAME}, {ip_prefix: {ipv4: N, ipv6: N}}");
+    }
+    return;
+  }
+  MapReader map(diag, item, path, {"header", "cookie", "query", "ip_prefix"});
+  if (!map.ok()) return;
+  if (item.size() != 1) {
+    diag.fail(item.Mark(), path + ": a key part is one of header, cookie, query or ip_prefix");
+    return;
+  }
+  if (auto prefix = map.find("ip_prefix")) {
+    out.kind = RateLimitKeyPartKind::IpPrefix;
+    MapReader bits(diag, *prefix, map.pathOf("ip_prefix"), {"ipv4", "ipv6"});
+    bits.uintInRange("ipv4", out.ipv4_prefix, 1, 32);
+    bits.uintInRange("ipv6", out.ipv6_prefix, 1, 128);
+    return;
+  }
+  for (auto [key, kind] : {std::pair{"header", RateLimitKeyPartKind::Header},
+                           std::pair{"cookie", RateLimitKeyPartKind::Cookie},
+                           std::pair{"query", RateLimitKeyPartKind::Query}}) {
+    if (auto node = map.find(key)) {
+      out.kind = kind;
+      if (auto value = readNonEmptyString(diag, *node, map.pathOf(key))) {
+        if (kind == RateLimitKeyPartKind::Header && !isHeaderName(*value)) {
+          diag.fail(node->Mark(), map.pathOf(key) + ": '" + *value + "' is not a header name");
+        }
+        out.name = kind == RateLimitKeyPartKind::Header ? lowerCase(*value) : *value;
+      }
+    }
+  }
+}
+
+void readRateLimitRule(Diagnostics& diag, const YAML::Node& node, const std::string& path,
+                       const std::vector<RouteConfig>& routes, RateLimitRuleConfig& out) {
+  MapReader map(diag, node, path,
+                {"name", "match", "key", "limit", "window_ms", "algorithm", "burst", "action",
+                 "store", "on_store_failure"});
+  if (!map.ok()) return;
+  map.requiredNonEmptyString("name", out.name);
+  if (!diag.failed() && !isPolicyName(out.name)) {
+    diag.fail(map.find("name")->Mark(), map.pathOf("name") + ": '" + out.name +
+                                             "' must be 1..64 of A-Z a-z 0-9 _ - . (it is the "
+                                             "RateLimit-Policy name)");
+  }
+  if (auto match = map.find("match")) readRateLimitMatch(diag, *match, map.pathOf("match"), routes, out.match);
+  if (auto key = map.require("key")) {
+    forEachItem(diag, *key, map.pathOf("key"), [&](const YAML::Node& item, const std::string& p) {
+      RateLimitKeyPart part;
+      readKeyPart(diag, item, p, part);
+      out.key.push_back(std::move(part));
+    });
+    if (!diag.failed() && (out.key.empty() || out.key.size() > kMaxKeyParts)) {
+      diag.fail(key->Mark(), map.pathOf("key") + ": needs 1.." + std::to_string(kMaxKeyParts) +
+                                 " parts");
+    }
+  }
+  if (auto limit = map.require("limit")) {
+    if (auto value = readUint(diag, *limit, map.pathOf("limit"), 1, kMaxRateLimit)) out.limit = *value;
+  }
+  if (auto window = map.require("window_ms")) {
+    if (auto value = readUint(diag, *window, map.pathOf("window_ms"), 1, kOneDayMs))
+      out.window_ms = static_cast<std::uint32_t>(*value);
+  }
+  readChoice(diag, map, "algorithm", out.algorithm,
+             {{"sliding_window", RateLimitAlgorithm::SlidingWindow},
+              {"gcra", RateLimitAlgorithm::Gcra}});
+  if (auto burst = map.find("burst")) {
+    if (out.algorithm != RateLimitAlgorithm::Gcra) {
+      diag.fail(burst->Mark(), map.pathOf("burst") + ": only the gcra algorithm has a burst");
+    } else if (auto value = readUint(diag, *burst, map.pathOf("burst"), 1, kMaxRateLimit)) {
+      out.burst = *value;
+    }
+  }
+  readChoice(diag, map, "action", out.action,
+             {{"reject", RateLimitAction::Reject}, {"log", RateLimitAction::Log}});
+  readChoice(diag, map, "store", out.store,
+             {{"local", RateLimitStore::Local}, {"redis", RateLimitStore::Redis}});
+  readChoice(diag, map, "on_store_failure", out.on_store_failure,
+             {{"fail_open", StoreFailurePolicy::FailOpen},
+              {"fail_closed", StoreFailurePolicy::FailClosed}});
+}
+
+void readRedis(Diagnostics& diag, const YAML::Node& node, const std::string& path,
+               RedisConfig& out) {
+  MapReader map(diag, node, path,
+                {"address", "cluster_nodes", "username", "password", "database", "timeout_ms",
+                 "connect_timeout_ms", "max_pending", "breaker", "tls"});
+  if (!map.ok()) return;
+  out.configured = true;
+  auto address = map.find("address");
+  auto nodes = map.find("cluster_nodes");
+  if ((address.has_value()) == (nodes.has_value())) {
+    diag.fail(map.mark(), path + ": needs exactly one of 'address' (one server) or "
+                                 "'cluster_nodes' (Redis Cluster seed nodes)");
+    return;
+  }
+  if (address) {
+    if (auto parsed = readAddress(diag, *address, map.pathOf("address"), PortZero::kForbidden)) {
+      out.address = address->Scalar();
+      out.host = std::move(parsed->host);
+      out.port = parsed->port;
+    }
+  }
+  if (nodes) {
+    auto checked = readStringList(
+        diag, *nodes, map.pathOf("cluster_nodes"),
+        [&](const YAML::Node& item, const std::string& item_path, const std::string&) {
+          return readAddress(diag, item, item_path, PortZero::kForbidden).has_value();
+        });
+    if (checked && checked->empty()) {
+      diag.fail(nodes->Mark(), map.pathOf("cluster_nodes") + ": needs at least one node");
+    } else if (checked) {
+      out.cluster_nodes = std::move(*checked);
+    }
+  }
+  map.string("username", out.username);
+  map.string("password", out.password);
+  if (!out.username.empty() && out.password.empty()) {
+    diag.fail(map.mark(), path + ": 'username' needs a 'password' (Redis AUTH user password)");
+  }
+  map.uintInRange("database", out.database, 0, 15);
+  if (!out.cluster_nodes.empty() && out.database != 0) {
+    diag.fail(map.mark(), path + ": a Redis Cluster has only database 0");
+  }
+  map.uintInRange("timeout_ms", out.timeout_ms, 1, 60'000);
+  map.uintInRange("connect_timeout_ms", out.connect_timeout_ms, 1, 60'000);
+  map.uintInRange("max_pending", out.max_pending, 1, 1'000'000);
+  if (auto breaker = map.find("breaker")) {
+    MapReader b(diag, *breaker, map.pathOf("breaker"), {"failures", "open_ms"});
+    b.uintInRange("failures", out.breaker.failures, 1, 1'000'000);
+    b.uintInRange("open_ms", out.breaker.open_ms, 1, kOneHourMs);
+  }
+  if (auto tls = map.find("tls")) {
+    // hiredis_ssl arrived in hiredis 1.0; Debian 12 ships 0.14 (docs/rate-limits.md).
+    diag.fail(tls->Mark(), map.pathOf("tls") +
+                               ": TLS to Redis needs hiredis >= 1.0 with hiredis_ssl; this build "
+                               "has hiredis 0.14 (use a local TLS tunnel such as stunnel)");
+  }
+}
+
+void readRateLimits(Diagnostics& diag, const YAML::Node& node, const std::string& path,
+                    const std::vector<RouteConfig>& routes, RateLimitsConfig& out) {
+  MapReader map(diag, node, path,
+                {"local_max_keys", "expected_instances", "over_limit_cache_keys",
+                 "response_headers", "redis", "rules"});
+  if (!map.ok()) return;
+  map.uintInRange("local_max_keys", out.local_max_keys, 64, 100'000'000);
+  map.uintInRange("expected_instances", out.expected_instances, 1, 10'000);
+  map.uintInRange("over_limit_cache_keys", out.over_limit_cache_keys, 0, 10'000'000);
+  map.boolean("response_headers", out.response_headers);
+  if (auto redis = map.find("redis")) readRedis(diag, *redis, map.pathOf("redis"), out.redis);
+  if (auto rules = map.find("rules")) {
+    forEachItem(diag, *rules, map.pathOf("rules"), [&](const YAML::Node& item, const std::string& p) {
+      RateLimitRuleConfig rule;
+      readRateLimitRule(diag, item, p, routes, rule);
+      if (diag.failed()) return;
+      for (const auto& other : out.rules) {
+        if (other.name == rule.name) {
+          diag.fail(item["name"].Mark(), p + ".name: duplicate rule name '" + rule.name + "'");
+          return;
+        }
+      }
+      if (rule.store == RateLimitStore::Redis && !out.redis.configured) {
+        diag.fail(item["store"].Mark(),
+                  p + ".store: 'redis' needs a 'rate_limits.redis' section with its address");
+        return;
+      }
+      // The Redis script computes in Lua doubles: exact while limit * window_us < 2^53.
+      const long double product = static_cast<long double>(rule.limit) * rule.window_ms * 1000.0L;
+      if (rule.store == RateLimitStore::Redis && product >= 9007199254740992.0L) {
+        diag.fail(item["limit"].Mark(), p + ": limit * window_ms * 1000 must stay below 2^53 for "
+                                            "the redis store (shorten the window or the limit)");
+        return;
+      }
+      if (out.rules.size() == kMaxRateLimitRules) {
+        diag.fail(item.Mark(), p + ": at most " + std::to_string(kMaxRateLimitRules) + " rules");
+        return;
+      }
+      out.rules.push_back(std::move(rule));
+    });
+  }
+}
+
 void readConfig(Diagnostics& diag, const YAML::Node& root, Config& config) {
   MapReader top(diag, root, "",
                 {"workers", "listeners", "admin", "limits", "decision_log", "forwarding",
-                 "clusters", "routes", "waf"});
+                 "clusters", "routes", "waf", "rate_limits"});
   if (!top.ok()) return;
   top.uintInRange("workers", config.workers, 0, kMaxWorkers);
   if (auto node = top.require("listeners")) {
@@ -951,6 +1267,11 @@ void readConfig(Diagnostics& diag, const YAML::Node& root, Config& config) {
   if (diag.failed()) return;
   if (auto node = top.require("routes")) {
     readRoutes(diag, *node, "routes", config.clusters, config.routes);
+  }
+  if (diag.failed()) return;
+  // After routes: rules refer to routes by name.
+  if (auto node = top.find("rate_limits")) {
+    readRateLimits(diag, *node, "rate_limits", config.routes, config.rate_limits);
   }
 }
 

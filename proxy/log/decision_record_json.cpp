@@ -228,9 +228,28 @@ void appendDecisionRecordJson(std::string& out, const DecisionRecord& r) {
   } else {
     out += "null,";
   }
-  appendKey(out, "waf_error");
-  appendJsonString(out, r.waf_error);
-  out += "}\n";
+  appendStringField(out, "waf_error", r.waf_error);
+  appendKey(out, "rate_limits");
+  out += '[';
+  for (std::size_t i = 0; i < r.rate_limits.size(); ++i) {
+    const RateLimitEntry& e = r.rate_limits[i];
+    if (i != 0) out += ',';
+    out += '{';
+    appendStringField(out, "rule", e.rule);
+    appendStringField(out, "key", e.key);
+    appendNumberField(out, "count", e.count);
+    appendNumberField(out, "limit", e.limit);
+    appendNumberField(out, "remaining", e.remaining);
+    appendNumberField(out, "retry_after_ms", e.retry_after_ms);
+    appendStringField(out, "outcome", e.outcome);
+    appendStringField(out, "action", e.action);
+    appendStringField(out, "store", e.store);
+    appendStringField(out, "store_status", e.store_status);
+    appendKey(out, "degraded");
+    out += e.degraded ? "true" : "false";
+    out += '}';
+  }
+  out += "]}\n";
 }
 
 }  // namespace rampart

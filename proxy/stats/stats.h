@@ -47,14 +47,47 @@ namespace rampart {
   X(waf_graphql_views_total,                                                                  \
     "GraphQL bodies CRS inspected as their string literals instead of their query syntax.")   \
   X(stats_label_overflow_total,                                                               \
-    "Observations folded into route=\"_overflow_\" because the label-set cap was reached.")
+    "Observations folded into route=\"_overflow_\" because the label-set cap was reached.")     \
+  X(rate_limit_allowed_total, "Rate-limit rule decisions: admitted by the store.")            \
+  X(rate_limit_limited_total, "Rate-limit rule decisions: over the limit (store answer).")     \
+  X(rate_limit_limited_cached_total,                                                          \
+    "Rate-limit rule decisions: over the limit by the local over-limit cache (no Redis call).") \
+  X(rate_limit_fail_open_allowed_total,                                                       \
+    "Rate-limit rule decisions with Redis unavailable, admitted by the local fallback quota.") \
+  X(rate_limit_fail_open_limited_total,                                                       \
+    "Rate-limit rule decisions with Redis unavailable, over the local fallback quota.")       \
+  X(rate_limit_fail_closed_total,                                                             \
+    "Rate-limit rule decisions with Redis unavailable under fail_closed (503).")              \
+  X(rate_limit_shadow_total,                                                                  \
+    "Rate-limit refusals not enforced because the rule's action is log (shadow mode).")       \
+  X(rate_limit_key_missing_total,                                                             \
+    "Rate-limit rules skipped because a header/cookie/query key part was absent.")           \
+  X(rate_limit_local_evictions_total,                                                         \
+    "Live keys the in-process rate-limit store forgot to make room (max keys reached).")     \
+  X(rate_limit_redis_calls_total, "Rate-limit decisions sent to Redis.")                      \
+  X(rate_limit_redis_errors_total,                                                            \
+    "Rate-limit Redis calls that failed (connection lost or refused, error reply).")          \
+  X(rate_limit_redis_timeouts_total, "Rate-limit Redis calls that exceeded timeout_ms.")      \
+  X(rate_limit_redis_overloaded_total,                                                        \
+    "Rate-limit Redis calls refused because max_pending calls were in flight.")               \
+  X(rate_limit_redis_noscript_total,                                                          \
+    "NOSCRIPT replies (script cache lost, e.g. after a restart): the script was loaded again.") \
+  X(rate_limit_redis_redirects_total, "Redis Cluster MOVED/ASK replies followed.")           \
+  X(rate_limit_redis_topology_refreshes_total,                                                \
+    "Redis Cluster slot maps read (CLUSTER SLOTS) after a redirect, an error or at start.")   \
+  X(rate_limit_redis_breaker_opened_total, "Redis circuit breaker transitions to open.")      \
+  X(rate_limit_redis_breaker_closed_total,                                                    \
+    "Redis circuit breaker transitions back to closed (a probe succeeded).")
 
 // Gauges: X(name, "help"). Workers add and subtract deltas; the sum over workers is the value.
 #define RAMPART_GAUGES(X)                                                                    \
   X(downstream_connections_active, "Open downstream connections.")                           \
   X(downstream_streams_active, "Open downstream requests (HTTP/1.1 exchanges, h2 streams).") \
   X(upstream_connections_active, "Upstream connections carrying a request.")                 \
-  X(upstream_connections_idle, "Upstream connections idle in the pool.")
+  X(upstream_connections_idle, "Upstream connections idle in the pool.")                    \
+  X(rate_limit_redis_degraded_connections,                                                   \
+    "Redis connections (one per worker, per node in a cluster) whose circuit breaker is open " \
+    "or half-open (rate limits degraded).")
 
 // Enumerators keep the X-macro's snake_case names so grep finds the metric from the code.
 enum class Counter : std::uint8_t {

@@ -24,7 +24,8 @@ RECORD_KEYS = ["time", "request_id", "client_ip", "client_port", "listener", "tl
                "sni", "protocol", "method", "authority", "path", "route", "upstream_cluster",
                "upstream_endpoint", "status", "action", "reason", "phase", "bytes_in", "bytes_out",
                "duration_us", "upstream_duration_us", "late_reset", "waf_mode",
-               "inbound_anomaly_score", "outbound_anomaly_score", "rules", "intervention", "waf_error"]
+               "inbound_anomaly_score", "outbound_anomaly_score", "rules", "intervention", "waf_error",
+               "rate_limits"]
 
 
 def run_cli(*args, cwd=None):

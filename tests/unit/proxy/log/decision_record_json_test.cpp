@@ -234,11 +234,12 @@ const std::vector<std::string> kSchemaKeys = {"time",
                                               "outbound_anomaly_score",
                                               "rules",
                                               "intervention",
-                                              "waf_error"};
+                                              "waf_error",
+                                              "rate_limits"};
 
 constexpr std::string_view kWafOffTail =
     ",\"waf_mode\":\"off\",\"inbound_anomaly_score\":-1,\"outbound_anomaly_score\":-1,"
-    "\"rules\":[],\"intervention\":null,\"waf_error\":\"\"}\n";
+    "\"rules\":[],\"intervention\":null,\"waf_error\":\"\",\"rate_limits\":[]}\n";
 
 TEST_CASE("A full record has every key in schema order and one trailing newline", "[log]") {
   std::string line;
@@ -422,7 +423,7 @@ TEST_CASE("Python's json module accepts hostile records", "[log][python]") {
                                   "python3 -c 'import json,sys\n"
                                   "data = open(sys.argv[1], \"rb\").read().decode(\"utf-8\")\n"
                                   "recs = [json.loads(l) for l in data.split(\"\\n\") if l]\n"
-                                  "assert all(len(r) == 30 for r in recs)\n"
+                                  "assert all(len(r) == 31 for r in recs)\n"
                                   "print(len(recs))' ") +
                               path + " 2>&1";
   FILE* pipe = popen(command.c_str(), "r");
@@ -434,6 +435,40 @@ TEST_CASE("Python's json module accepts hostile records", "[log][python]") {
   INFO(std::string(buf, n));
   CHECK(status == 0);
   CHECK(std::string(buf, n) == std::to_string(hostile.size()) + "\n");
+}
+
+TEST_CASE("Rate-limit entries are serialised in order with every field", "[log]") {
+  DecisionRecord r;
+  RateLimitEntry e;
+  e.rule = "per-ip";
+  e.key = "client_ip=192.0.2.1";
+  e.count = 3;
+  e.limit = 3;
+  e.remaining = 0;
+  e.retry_after_ms = 1500;
+  e.outcome = "limited";
+  e.action = "reject";
+  e.store = "redis";
+  e.store_status = "ok";
+  r.rate_limits.push_back(e);
+  e.rule = "b";
+  e.outcome = "fail_open_allowed";
+  e.store = "local_fallback";
+  e.store_status = "breaker_open";
+  e.degraded = true;
+  r.rate_limits.push_back(e);
+  r.local_reply_headers.push_back({"retry-after", "2"});  // never logged
+  std::string line;
+  appendDecisionRecordJson(line, r);
+  CHECK(line.ends_with(
+      ",\"rate_limits\":[{\"rule\":\"per-ip\",\"key\":\"client_ip=192.0.2.1\",\"count\":3,"
+      "\"limit\":3,\"remaining\":0,\"retry_after_ms\":1500,\"outcome\":\"limited\","
+      "\"action\":\"reject\",\"store\":\"redis\",\"store_status\":\"ok\",\"degraded\":false},"
+      "{\"rule\":\"b\",\"key\":\"client_ip=192.0.2.1\",\"count\":3,\"limit\":3,"
+      "\"remaining\":0,\"retry_after_ms\":1500,\"outcome\":\"fail_open_allowed\","
+      "\"action\":\"reject\",\"store\":\"local_fallback\",\"store_status\":\"breaker_open\","
+      "\"degraded\":true}]}\n"));
+  CHECK(line.find("retry-after") == std::string::npos);
 }
 
 }  // namespace

@@ -1,0 +1,270 @@
+"""Rate limits on a real redis-server (docs/rate-limits.md): several rampart instances sharing
+one key, Redis killed and paused mid-run (timeouts, fail_open / fail_closed, recovery), NOSCRIPT
+after a script flush, AUTH, the over-limit cache and reload."""
+
+import shutil
+import signal
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import free_port
+
+REDIS_SERVER = shutil.which("redis-server")
+REDIS_CLI = shutil.which("redis-cli")
+
+pytestmark = pytest.mark.skipif(REDIS_SERVER is None or REDIS_CLI is None,
+                                reason="redis-server / redis-cli not installed")
+
+
+class Redis:
+    """One redis-server on a free loopback port, no persistence; restartable on the same port."""
+
+    def __init__(self, directory: Path, password: str | None = None):
+        self.dir = directory
+        self.port = free_port()
+        self.password = password
+        self.proc = None
+
+    @property
+    def address(self):
+        return f"127.0.0.1:{self.port}"
+
+    def start(self):
+        args = [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+                "--appendonly", "no", "--daemonize", "no", "--dir", str(self.dir),
+                "--logfile", str(self.dir / f"redis-{self.port}.log")]
+        if self.password:
+            args += ["--requirepass", self.password]
+        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if self.cli("PING").strip() in ("PONG", "NOAUTH Authentication required."):
+                return self
+            time.sleep(0.02)
+        raise RuntimeError("redis-server did not start")
+
+    def cli(self, *args) -> str:
+        cmd = [REDIS_CLI, "-p", str(self.port)]
+        if self.password:
+            cmd += ["--no-auth-warning", "-a", self.password]
+        p = subprocess.run(cmd + list(args), capture_output=True, timeout=10)
+        return p.stdout.decode(errors="replace")
+
+    def kill(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            try:
+                self.proc.send_signal(signal.SIGCONT)
+            except ProcessLookupError:
+                pass
+        self.kill()
+
+
+@pytest.fixture
+def redis(tmp_path):
+    r = Redis(tmp_path).start()
+    yield r
+    r.stop()
+
+
+def redis_rules(server, rules, redis_settings=None, **extra):
+    cfg = {"redis": {"address": server.address, "timeout_ms": 100, "connect_timeout_ms": 200,
+                     "breaker": {"failures": 3, "open_ms": 200}}}
+    cfg["redis"].update(redis_settings or {})
+    cfg.update(extra)
+    cfg["rules"] = rules
+    return cfg
+
+
+def rule(name, limit, window_ms=3_600_000, **extra):
+    r = {"name": name, "key": ["route"], "limit": limit, "window_ms": window_ms, "store": "redis"}
+    r.update(extra)
+    return r
+
+
+def timed_get(rampart, path="/"):
+    start = time.monotonic()
+    resp = rampart.get(path)
+    return resp, time.monotonic() - start
+
+
+@pytest.mark.parametrize("algorithm", ["sliding_window", "gcra"])
+def test_H1_FourInstancesShareOneRedisKey(make_rampart, redis, algorithm):
+    limit = 200
+    extra = {"algorithm": algorithm}
+    if algorithm == "gcra":
+        extra["burst"] = limit  # refill over the run: 200/h -> well under 1 request
+    rl = redis_rules(redis, [rule("shared-" + algorithm, limit, **extra)])
+    instances = [make_rampart(workers=2, rate_limits=rl) for _ in range(4)]
+    admitted = [0] * 4
+    other = []
+    lock = threading.Lock()
+
+    def client(i):
+        for _ in range(75):  # 8 clients x 75 = 600 requests, 3x the limit
+            s = instances[i % 4].get("/").status
+            with lock:
+                if s == 200:
+                    admitted[i % 4] += 1
+                elif s != 429:
+                    other.append(s)
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    total = sum(admitted)
+    print(f"\n[{algorithm}] 4 instances, limit L={limit}: admitted {total} "
+          f"({100.0 * (total - limit) / limit:+.2f}% of L), per instance {admitted}")
+    assert not other
+    assert abs(total - limit) <= limit * 0.01
+    assert all(a > 0 for a in admitted)  # every instance took part
+    for r in instances:
+        assert r.metric("rampart_rate_limit_redis_errors_total") == 0
+
+
+def test_H1_RedisKilledFailOpenAndFailClosedThenRecovers(make_rampart, redis):
+    rl = redis_rules(redis, [
+        rule("open", 1000, match={"path_prefix": "/open/"}, on_store_failure="fail_open"),
+        rule("closed", 1000, match={"path_prefix": "/closed/"}, on_store_failure="fail_closed"),
+    ], expected_instances=100)  # fail_open share: 1000 / 100 = 10 per instance
+    r = make_rampart(workers=2, rate_limits=rl)
+    assert r.get("/open/x").status == 200 and r.get("/closed/x").status == 200
+    redis.kill()
+    worst = 0.0
+    open_statuses, closed_statuses = [], []
+    for _ in range(30):
+        resp, took = timed_get(r, "/open/x")
+        open_statuses.append(resp.status)
+        worst = max(worst, took)
+        resp, took = timed_get(r, "/closed/x")
+        closed_statuses.append(resp.status)
+        worst = max(worst, took)
+    print(f"\nredis killed: slowest request {worst * 1000:.1f} ms (timeout 100 ms)")
+    assert worst < 0.1 + 0.15  # timeout plus scheduling slack on a loaded machine
+    assert set(closed_statuses) == {503}
+    # Each worker has its own fail_open share of 10 in the process-wide local store.
+    assert open_statuses.count(200) == 10 and open_statuses.count(429) == 20
+    resp = r.get("/closed/x")
+    rec = r.record_for(resp.header("x-request-id"))
+    assert rec["reason"] == "rate_limit_unavailable"
+    [entry] = rec["rate_limits"]
+    assert entry["outcome"] == "fail_closed" and entry["degraded"] is True
+    assert entry["store_status"] in ("breaker_open", "error")
+    resp = r.get("/open/x")
+    entry = r.record_for(resp.header("x-request-id"))["rate_limits"][0]
+    assert entry["store"] == "local_fallback" and entry["limit"] == 10
+    assert entry["outcome"] == "fail_open_limited"
+    assert r.metric("rampart_rate_limit_redis_degraded_connections") >= 1
+    assert "circuit open" in r.stderr()
+
+    # Redis returns (empty): admission is back to normal within 1 s.
+    redis.start()
+    back = time.monotonic()
+    recovered = None
+    while time.monotonic() - back < 3:
+        resp = r.get("/closed/x")
+        if resp.status == 200:
+            rec = r.record_for(resp.header("x-request-id"))
+            if rec["rate_limits"][0]["store_status"] == "ok":
+                recovered = time.monotonic() - back
+                break
+        time.sleep(0.02)
+    print(f"admission back {recovered if recovered is None else round(recovered * 1000)} ms "
+          "after redis returned")
+    assert recovered is not None and recovered <= 1.0
+    # Both workers recover (the other one probes on its next request).
+    time.sleep(0.3)
+    assert [r.get("/closed/x").status for _ in range(6)] == [200] * 6
+    assert r.metric("rampart_rate_limit_redis_degraded_connections") == 0
+    assert "circuit closed" in r.stderr()
+    opened = r.stderr().count("circuit open")
+    assert 1 <= opened <= 2 * 2  # once per worker per outage (a failed probe may add one)
+
+
+def test_H1_RedisPausedNoRequestWaitsBeyondTimeout(make_rampart, redis):
+    rl = redis_rules(redis, [rule("paused", 1000, on_store_failure="fail_closed")],
+                     redis_settings={"timeout_ms": 80})
+    r = make_rampart(workers=1, rate_limits=rl)
+    assert r.get("/").status == 200
+    redis.proc.send_signal(signal.SIGSTOP)
+    try:
+        timings = []
+        statuses = []
+        for _ in range(10):
+            resp, took = timed_get(r)
+            statuses.append(resp.status)
+            timings.append(took)
+        print(f"\nredis paused: request times ms {[round(t * 1000) for t in timings]} (timeout 80)")
+        assert set(statuses) == {503}
+        assert max(timings) < 0.08 + 0.15
+        # Once the breaker opened, requests do not wait at all.
+        assert min(timings[-5:]) < 0.05
+        assert r.metric("rampart_rate_limit_redis_timeouts_total") >= 1
+    finally:
+        redis.proc.send_signal(signal.SIGCONT)
+    time.sleep(0.3)
+    assert r.get("/").status == 200
+
+
+def test_H1_NoscriptAfterFlushLoadsTheScriptAgain(make_rampart, redis):
+    r = make_rampart(workers=1, rate_limits=redis_rules(redis, [rule("flush", 100)]))
+    assert r.get("/").status == 200
+    assert redis.cli("SCRIPT", "FLUSH").strip() == "OK"
+    assert r.get("/").status == 200
+    resp = r.get("/")
+    entry = r.record_for(resp.header("x-request-id"))["rate_limits"][0]
+    assert entry["count"] == 3 and entry["store_status"] == "ok"
+    assert r.metric("rampart_rate_limit_redis_noscript_total") == 1
+    assert r.metric("rampart_rate_limit_redis_errors_total") == 0
+
+
+def test_H1_OverLimitCacheRefusesWithoutRedisCalls(make_rampart, redis):
+    r = make_rampart(workers=1, rate_limits=redis_rules(redis, [rule("cached", 2)]))
+    assert [r.get("/").status for _ in range(3)] == [200, 200, 429]
+    calls = r.metric("rampart_rate_limit_redis_calls_total")
+    resp = r.get("/")
+    assert resp.status == 429
+    assert int(resp.header("retry-after")) > 0
+    entry = r.record_for(resp.header("x-request-id"))["rate_limits"][0]
+    assert entry["outcome"] == "limited_cached" and entry["store_status"] == "over_limit_cache"
+    assert r.metric("rampart_rate_limit_redis_calls_total") == calls
+    assert r.metric("rampart_rate_limit_limited_cached_total") == 1
+
+
+def test_H1_RedisAuth(make_rampart, tmp_path):
+    redis = Redis(tmp_path, password="s3cret-pass").start()
+    try:
+        good = make_rampart(workers=1, rate_limits=redis_rules(
+            redis, [rule("auth", 1, on_store_failure="fail_closed")],
+            redis_settings={"password": "s3cret-pass"}))
+        assert [good.get("/").status for _ in range(2)] == [200, 429]
+        bad = make_rampart(workers=1, rate_limits=redis_rules(
+            redis, [rule("auth2", 1, on_store_failure="fail_closed")],
+            redis_settings={"password": "wrong"}))
+        assert {bad.get("/").status for _ in range(5)} == {503}
+        assert "circuit open" in bad.stderr()
+        assert "s3cret-pass" not in bad.stderr()
+    finally:
+        redis.stop()
+
+
+def test_H1_ReloadKeepsRedisLimitsWorking(make_rampart, redis):
+    r = make_rampart(workers=1, rate_limits=redis_rules(redis, [rule("reload", 3)]))
+    assert [r.get("/").status for _ in range(2)] == [200, 200]
+    cfg = dict(r.config)
+    cfg["rate_limits"] = redis_rules(redis, [rule("reload", 4)])
+    status, body = r.reload(cfg)
+    assert status == 200, body
+    # The count lives in Redis: 2 so far, the new limit 4 admits two more.
+    assert [r.get("/").status for _ in range(3)] == [200, 200, 429]
+    assert r.metric("rampart_rate_limit_redis_errors_total") == 0
