@@ -12,6 +12,7 @@
 #include "state/clock.h"
 #include "state/rate_limit_key.h"
 #include "state/redis_cluster_limiter.h"
+#include "state/redis_failover_limiter.h"
 #include "state/redis_script.h"
 
 namespace rampart::state {
@@ -76,6 +77,7 @@ std::shared_ptr<RemoteLimiter> RemoteLimiter::of(WorkerContext& worker, const Re
   // Every setting that shapes the connection or the breaker; the password only as a digest.
   std::string nodes;
   for (const std::string& node : config.cluster_nodes) nodes += node + ",";
+  for (const RedisEndpoint& replica : config.replicas) nodes += "replica " + replica.address + ",";
   const std::string identity =
       "rampart.redis_limiter|" + config.address + "|" + nodes + "|" + config.username + "|" +
       sha256Hex(config.password, 16) + "|" + std::to_string(config.database) + "|" +
@@ -85,7 +87,9 @@ std::shared_ptr<RemoteLimiter> RemoteLimiter::of(WorkerContext& worker, const Re
   if (auto existing = worker.resource(identity))
     return std::static_pointer_cast<RemoteLimiter>(existing);
   std::shared_ptr<RemoteLimiter> limiter;
-  if (config.cluster_nodes.empty()) {
+  if (!config.replicas.empty()) {
+    limiter = std::make_shared<RedisFailoverLimiter>(worker, config, over_limit_cache_keys);
+  } else if (config.cluster_nodes.empty()) {
     limiter = std::make_shared<RedisLimiter>(worker, config, over_limit_cache_keys);
   } else {
     limiter = std::make_shared<RedisClusterLimiter>(worker, config, over_limit_cache_keys);

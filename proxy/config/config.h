@@ -202,11 +202,21 @@ struct RedisCircuitBreakerConfig {
   std::uint32_t open_ms = 500;  // open this long, then one probe call (half-open)
 };
 
+// One Redis server: "host:port" as written, and its parts.
+struct RedisEndpoint {
+  std::string address;
+  std::string host;
+  std::uint16_t port = 0;
+};
+
 struct RedisConfig {
   bool configured = false;
   std::string address;  // "127.0.0.1:6379" (one server); empty with cluster_nodes
   // Redis Cluster: seed nodes ("host:port"); the slot map is read from them (CLUSTER SLOTS).
   std::vector<std::string> cluster_nodes;
+  // With `address`: its replicas. Decisions follow whichever answers ROLE `master` after the
+  // primary fails (state/redis_failover_limiter.h).
+  std::vector<RedisEndpoint> replicas;
   std::string host;
   std::uint16_t port = 0;
   std::string username;  // ACL user; empty = AUTH with the password alone

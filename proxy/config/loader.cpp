@@ -1145,8 +1145,8 @@ void readRateLimitRule(Diagnostics& diag, const YAML::Node& node, const std::str
 void readRedis(Diagnostics& diag, const YAML::Node& node, const std::string& path,
                RedisConfig& out) {
   MapReader map(diag, node, path,
-                {"address", "cluster_nodes", "username", "password", "database", "timeout_ms",
-                 "connect_timeout_ms", "max_pending", "breaker", "tls"});
+                {"address", "replicas", "cluster_nodes", "username", "password", "database",
+                 "timeout_ms", "connect_timeout_ms", "max_pending", "breaker", "tls"});
   if (!map.ok()) return;
   out.configured = true;
   auto address = map.find("address");
@@ -1161,6 +1161,33 @@ void readRedis(Diagnostics& diag, const YAML::Node& node, const std::string& pat
       out.address = address->Scalar();
       out.host = std::move(parsed->host);
       out.port = parsed->port;
+    }
+  }
+  if (auto replicas = map.find("replicas")) {
+    if (!address) {
+      diag.fail(replicas->Mark(), map.pathOf("replicas") +
+                                      ": replicas belong to one primary 'address' (a Redis "
+                                      "Cluster finds its replicas itself)");
+    } else if (!replicas->IsSequence() || replicas->size() == 0 || replicas->size() > 8) {
+      diag.fail(replicas->Mark(),
+                map.pathOf("replicas") + ": needs a list of 1 to 8 host:port addresses");
+    } else {
+      for (std::size_t i = 0; i < replicas->size(); ++i) {
+        const YAML::Node item = (*replicas)[i];
+        const std::string item_path = map.pathOf("replicas") + "[" + std::to_string(i) + "]";
+        if (auto parsed = readAddress(diag, item, item_path, PortZero::kForbidden)) {
+          RedisEndpoint endpoint{item.Scalar(), std::move(parsed->host), parsed->port};
+          if (endpoint.address == out.address) {
+            diag.fail(item.Mark(), item_path + ": the primary 'address' again");
+            continue;
+          }
+          for (const RedisEndpoint& other : out.replicas) {
+            if (other.address == endpoint.address)
+              diag.fail(item.Mark(), item_path + ": listed twice");
+          }
+          out.replicas.push_back(std::move(endpoint));
+        }
+      }
     }
   }
   if (nodes) {

@@ -75,6 +75,10 @@ namespace rampart {
   X(rate_limit_redis_redirects_total, "Redis Cluster MOVED/ASK replies followed.")           \
   X(rate_limit_redis_topology_refreshes_total,                                                \
     "Redis Cluster slot maps read (CLUSTER SLOTS) after a redirect, an error or at start.")   \
+  X(rate_limit_redis_role_queries_total,                                                      \
+    "ROLE rounds asked of a primary and its replicas after a failed call (failover search).") \
+  X(rate_limit_redis_primary_changes_total,                                                   \
+    "Times a replica answering ROLE master became the primary decisions go to.")             \
   X(rate_limit_redis_breaker_opened_total, "Redis circuit breaker transitions to open.")      \
   X(rate_limit_redis_breaker_closed_total,                                                    \
     "Redis circuit breaker transitions back to closed (a probe succeeded).")

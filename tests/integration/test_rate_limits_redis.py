@@ -268,3 +268,90 @@ def test_H1_ReloadKeepsRedisLimitsWorking(make_rampart, redis):
     # The count lives in Redis: 2 so far, the new limit 4 admits two more.
     assert [r.get("/").status for _ in range(3)] == [200, 200, 429]
     assert r.metric("rampart_rate_limit_redis_errors_total") == 0
+
+
+def start_replica_of(primary, directory):
+    replica = Redis(directory).start()
+    replica.cli("REPLICAOF", "127.0.0.1", str(primary.port))
+    deadline = time.monotonic() + 10
+    while "master_link_status:up" not in replica.cli("INFO", "replication"):
+        assert time.monotonic() < deadline, "replica did not sync"
+        time.sleep(0.05)
+    return replica
+
+
+def admitted_until_refused(rampart, path, limit):
+    """Requests until the first 429; returns (admitted, other statuses seen)."""
+    admitted, others = 0, []
+    for _ in range(limit + 5):
+        status = rampart.get(path).status
+        if status == 429:
+            return admitted, others
+        if status == 200:
+            admitted += 1
+        else:
+            others.append(status)
+    return admitted, others
+
+
+def wait_for_store_ok(rampart, path, seconds=3.0):
+    """Seconds until a request is decided by Redis again (503s meanwhile: fail_closed)."""
+    start = time.monotonic()
+    while time.monotonic() - start < seconds:
+        resp = rampart.get(path)
+        if resp.status in (200, 429):
+            rec = rampart.record_for(resp.header("x-request-id"))
+            if rec["rate_limits"][0]["store_status"] == "ok":
+                return time.monotonic() - start, resp.status
+        time.sleep(0.02)
+    return None, None
+
+
+def test_H1_PrimaryKilledReplicaPromotedLimitsFollow(make_rampart, redis, tmp_path):
+    replica_dir = tmp_path / "replica"
+    replica_dir.mkdir()
+    replica = start_replica_of(redis, replica_dir)
+    try:
+        rl = redis_rules(redis, [rule("ha", 20, on_store_failure="fail_closed")],
+                         redis_settings={"replicas": [replica.address]})
+        r = make_rampart(workers=2, rate_limits=rl)
+        before = sum(r.get("/").status == 200 for _ in range(8))
+        assert before == 8
+        redis.cli("WAIT", "1", "2000")  # the counts reached the replica
+        redis.kill()
+        replica.cli("REPLICAOF", "NO", "ONE")
+        took, status = wait_for_store_ok(r, "/")
+        print(f"\nprimary killed, replica promoted: decided by the new primary after "
+              f"{took if took is None else round(took * 1000)} ms")
+        assert took is not None and took <= 1.0
+        # The promoted replica holds the 8 earlier counts (+1 for the request that found it).
+        after, others = admitted_until_refused(r, "/", 20)
+        assert set(others) <= {503}
+        assert before + (status == 200) + after == 20
+        assert "redis primary is now " + replica.address in r.stderr()
+        assert r.metric("rampart_rate_limit_redis_primary_changes_total") >= 1
+    finally:
+        replica.stop()
+
+
+def test_H1_SwitchoverDemotedPrimaryAnswersReadonlyLimitsFollow(make_rampart, redis, tmp_path):
+    replica_dir = tmp_path / "replica"
+    replica_dir.mkdir()
+    replica = start_replica_of(redis, replica_dir)
+    try:
+        rl = redis_rules(redis, [rule("switch", 20, on_store_failure="fail_closed")],
+                         redis_settings={"replicas": [replica.address]})
+        r = make_rampart(workers=1, rate_limits=rl)
+        assert [r.get("/").status for _ in range(5)] == [200] * 5
+        redis.cli("WAIT", "1", "2000")
+        # A planned switchover: both servers stay up, roles swap.
+        replica.cli("REPLICAOF", "NO", "ONE")
+        redis.cli("REPLICAOF", "127.0.0.1", str(replica.port))
+        took, status = wait_for_store_ok(r, "/")
+        assert took is not None and took <= 1.0
+        after, others = admitted_until_refused(r, "/", 20)
+        assert set(others) <= {503}
+        assert 5 + (status == 200) + after == 20
+        assert "redis primary is now " + replica.address in r.stderr()
+    finally:
+        replica.stop()

@@ -129,6 +129,37 @@ TEST_CASE("config loader: rate_limits round-trips every field", "[config][rate_l
   CHECK(b.on_store_failure == StoreFailurePolicy::FailOpen);
 }
 
+TEST_CASE("config loader: a Redis primary with replicas", "[config][rate_limits]") {
+  SECTION("replicas are read in order") {
+    const Config c = loadOk(R"(rate_limits:
+  redis:
+    address: 127.0.0.1:6390
+    replicas: ["127.0.0.1:6391", "[::1]:6392"]
+)");
+    const RedisConfig& r = c.rate_limits.redis;
+    REQUIRE(r.replicas.size() == 2);
+    CHECK(r.replicas[0].address == "127.0.0.1:6391");
+    CHECK(r.replicas[0].host == "127.0.0.1");
+    CHECK(r.replicas[0].port == 6391);
+    CHECK(r.replicas[1].host == "::1");
+    CHECK(r.replicas[1].port == 6392);
+  }
+  SECTION("not with a cluster, not the primary again, not twice, not empty") {
+    CHECK_THAT(errorOf("rate_limits:\n  redis:\n    cluster_nodes: [\"127.0.0.1:7000\"]\n"
+                       "    replicas: [\"127.0.0.1:7001\"]\n"),
+               StartsWith("test.yaml:13:15: rate_limits.redis.replicas: replicas belong to one "
+                          "primary 'address'"));
+    CHECK_THAT(errorOf("rate_limits:\n  redis:\n    address: 127.0.0.1:7000\n"
+                       "    replicas: [\"127.0.0.1:7000\"]\n"),
+               Contains("rate_limits.redis.replicas[0]: the primary 'address' again"));
+    CHECK_THAT(errorOf("rate_limits:\n  redis:\n    address: 127.0.0.1:7000\n"
+                       "    replicas: [\"127.0.0.1:7001\", \"127.0.0.1:7001\"]\n"),
+               Contains("rate_limits.redis.replicas[1]: listed twice"));
+    CHECK_THAT(errorOf("rate_limits:\n  redis:\n    address: 127.0.0.1:7000\n    replicas: []\n"),
+               Contains("needs a list of 1 to 8 host:port addresses"));
+  }
+}
+
 TEST_CASE("config loader: rate_limits errors point at their line", "[config][rate_limits]") {
   SECTION("unknown key in a rule, with a hint") {
     const std::string detail = errorOf(R"(rate_limits:
