@@ -78,6 +78,10 @@ std::shared_ptr<RemoteLimiter> RemoteLimiter::of(WorkerContext& worker, const Re
   std::string nodes;
   for (const std::string& node : config.cluster_nodes) nodes += node + ",";
   for (const RedisEndpoint& replica : config.replicas) nodes += "replica " + replica.address + ",";
+  if (config.tls.enabled) {
+    nodes += "tls " + config.tls.ca_file + "|" + config.tls.cert_file + "|" + config.tls.key_file +
+             "|" + config.tls.server_name + "|" + (config.tls.verify ? "verify" : "noverify");
+  }
   const std::string identity =
       "rampart.redis_limiter|" + config.address + "|" + nodes + "|" + config.username + "|" +
       sha256Hex(config.password, 16) + "|" + std::to_string(config.database) + "|" +
@@ -136,7 +140,21 @@ RedisIssue RedisLimiter::decideAt(std::string_view key, const LimitSpec& spec, D
 }
 
 bool RedisLimiter::connect() {
-  redisAsyncContext* ac = redisAsyncConnect(config_.host.c_str(), config_.port);
+  redisAsyncContext* ac = nullptr;
+  if (config_.tls.enabled) {
+    if (!tunnel_) {
+      std::string error;
+      if (!tls_context_) tls_context_ = RedisTlsTunnel::makeContext(config_.tls, error);
+      if (tls_context_) tunnel_ = RedisTlsTunnel::open(worker_.loop(), config_, tls_context_, error);
+      if (!tunnel_) {
+        last_error_ = "TLS: " + error;
+        return false;
+      }
+    }
+    ac = redisAsyncConnectUnix(tunnel_->socketPath().c_str());
+  } else {
+    ac = redisAsyncConnect(config_.host.c_str(), config_.port);
+  }
   if (ac == nullptr) {
     last_error_ = "out of memory";
     return false;
@@ -387,6 +405,8 @@ void RedisLimiter::noteBreaker(std::optional<BreakerState> changed) {
   if (degraded) {
     line += "circuit open (last error: " +
             (last_error_.empty() ? std::string("unknown") : last_error_) +
+            (tunnel_ && !tunnel_->lastError().empty() ? "; TLS: " + tunnel_->lastError()
+                                                        : std::string()) +
             "); rules apply their on_store_failure policy; probing every " +
             std::to_string(config_.breaker.open_ms) + " ms";
   } else {

@@ -18,6 +18,7 @@
 //   log line, a counter and the rate_limit_redis_degraded_connections gauge.
 // - In a Redis Cluster (state/redis_cluster_limiter.h) one RedisLimiter runs per node; MOVED
 //   and ASK replies come back as RedisCallResult::Redirected for the cluster limiter to follow.
+// - With redis.tls, hiredis (0.14: no TLS of its own) talks through a RedisTlsTunnel.
 // - Answers are delivered through WorkerContext::postLocal, never from inside decide() or a
 //   hiredis callback, so a caller can issue new calls from its callback.
 #pragma once
@@ -37,6 +38,7 @@
 #include "state/circuit_breaker.h"
 #include "state/limit.h"
 #include "state/over_limit_cache.h"
+#include "state/redis_tls_tunnel.h"
 #include "state/remote_limiter.h"
 
 struct redisAsyncContext;
@@ -104,6 +106,9 @@ class RedisLimiter final : public RemoteLimiter {
   std::int64_t timer_deadline_us_ = 0;
   std::list<Call*> in_flight_;  // issue order; each call knows its position
   std::string last_error_;
+  // redis.tls: hiredis connects to this tunnel's Unix socket (made at the first connect).
+  std::shared_ptr<SSL_CTX> tls_context_;
+  std::unique_ptr<RedisTlsTunnel> tunnel_;
 };
 
 }  // namespace rampart::state

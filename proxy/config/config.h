@@ -209,6 +209,17 @@ struct RedisEndpoint {
   std::uint16_t port = 0;
 };
 
+// TLS to Redis (state/redis_tls_tunnel.h): the server is verified against `ca_file` (the
+// system store when empty) and `server_name` (the address' host when empty).
+struct RedisTlsConfig {
+  bool enabled = false;
+  std::string ca_file;
+  std::string cert_file;  // client certificate (tls-auth-clients yes), with key_file
+  std::string key_file;
+  std::string server_name;
+  bool verify = true;
+};
+
 struct RedisConfig {
   bool configured = false;
   std::string address;  // "127.0.0.1:6379" (one server); empty with cluster_nodes
@@ -226,6 +237,7 @@ struct RedisConfig {
   std::uint32_t connect_timeout_ms = 200;
   std::uint32_t max_pending = 4096;       // calls in flight per worker; beyond it: failure policy
   RedisCircuitBreakerConfig breaker;
+  RedisTlsConfig tls;
 };
 
 struct RateLimitsConfig {

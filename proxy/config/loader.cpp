@@ -1220,12 +1220,30 @@ void readRedis(Diagnostics& diag, const YAML::Node& node, const std::string& pat
     b.uintInRange("open_ms", out.breaker.open_ms, 1, kOneHourMs);
   }
   if (auto tls = map.find("tls")) {
-    // hiredis_ssl arrived in hiredis 1.0; Debian 12 ships 0.14 (docs/rate-limits.md).
-    diag.fail(tls->Mark(), map.pathOf("tls") +
-                               ": TLS to Redis needs hiredis >= 1.0 with hiredis_ssl; this build "
-                               "has hiredis 0.14 (use a local TLS tunnel such as stunnel)");
-  }
-}
+    MapReader t(diag, *tls, map.pathOf("tls"),
+                {"ca_file", "cert_file", "key_file", "server_name", "verify"});
+    if (t.ok()) {
+      out.tls.enabled = true;
+      t.string("ca_file", out.tls.ca_file);
+      t.string("cert_file", out.tls.cert_file);
+      t.string("key_file", out.tls.key_file);
+      t.string("server_name", out.tls.server_name);
+      t.boolean("verify", out.tls.verify);
+      if (out.tls.cert_file.empty() != out.tls.key_file.empty()) {
+        diag.fail(t.mark(), map.pathOf("tls") + ": 'cert_file' and 'key_file' go together");
+      }
+      for (const auto& [key, file] : {std::pair{"ca_file", &out.tls.ca_file},
+                                      std::pair{"cert_file", &out.tls.cert_file},
+                                      std::pair{"key_file", &out.tls.key_file}}) {
+        std::error_code ec;
+        if (file->empty()) continue;
+        if (!std::filesystem::is_regular_file(*file, ec) || !std::ifstream(*file).is_open()) {
+          diag.fail(t.find(key)->Mark(),
+                    t.pathOf(key) + ": file '" + *file + "' does not exist or is not readable");
+        }
+      }
+    }
+  }}
 
 void readRateLimits(Diagnostics& diag, const YAML::Node& node, const std::string& path,
                     const std::vector<RouteConfig>& routes, RateLimitsConfig& out) {

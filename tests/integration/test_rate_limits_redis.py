@@ -355,3 +355,81 @@ def test_H1_SwitchoverDemotedPrimaryAnswersReadonlyLimitsFollow(make_rampart, re
         assert "redis primary is now " + replica.address in r.stderr()
     finally:
         replica.stop()
+
+
+class TlsRedis(Redis):
+    """redis-server answering only TLS (tls-port), with the given certificate."""
+
+    def __init__(self, directory: Path, cert):
+        super().__init__(directory)
+        self.cert = cert
+
+    def start(self):
+        args = [REDIS_SERVER, "--port", "0", "--tls-port", str(self.port), "--bind", "127.0.0.1",
+                "--tls-cert-file", self.cert.cert, "--tls-key-file", self.cert.key,
+                "--tls-ca-cert-file", self.cert.cert, "--tls-auth-clients", "no",
+                "--save", "", "--appendonly", "no", "--daemonize", "no", "--dir", str(self.dir),
+                "--logfile", str(self.dir / f"redis-{self.port}.log")]
+        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if self.cli("PING").strip() == "PONG":
+                return self
+            time.sleep(0.02)
+        raise RuntimeError("redis-server (TLS) did not start")
+
+    def cli(self, *args) -> str:
+        cmd = [REDIS_CLI, "-p", str(self.port), "--tls", "--cacert", self.cert.cert]
+        p = subprocess.run(cmd + list(args), capture_output=True, timeout=10)
+        return p.stdout.decode(errors="replace")
+
+
+def test_H1_RedisOverTlsVerifiedAndRefusedWhenTheCertificateIsWrong(make_rampart, tmp_path,
+                                                                     certs):
+    server = TlsRedis(tmp_path, certs["default"]).start()  # SAN: localhost, 127.0.0.1
+    try:
+        # No over-limit cache: every decision below is Redis' own.
+        good = redis_rules(server, [rule("tls", 5, on_store_failure="fail_closed")],
+                           redis_settings={"tls": {"ca_file": certs["default"].cert}},
+                           over_limit_cache_keys=0)
+        r = make_rampart(workers=2, rate_limits=good)
+        assert [r.get("/").status for _ in range(7)] == [200] * 5 + [429] * 2
+        rec = r.record_for(r.get("/").header("x-request-id"))
+        assert rec["rate_limits"][0]["store"] == "redis"
+        assert rec["rate_limits"][0]["store_status"] == "ok"
+        # The counts are in that Redis: one key, 8 requests seen by the script.
+        assert "evalsha" in server.cli("INFO", "commandstats")
+        assert server.cli("DBSIZE").strip() == "1"
+        # Redis restarts (empty): decisions through a new TLS link within 1 s.
+        server.kill()
+        assert r.get("/").status == 503
+        server.start()
+        took, status = wait_for_store_ok(r, "/")
+        assert took is not None and took <= 1.0 and status == 200
+
+        # A server whose certificate the CA file does not vouch for: nothing reaches it.
+        wrong = redis_rules(server, [rule("tls-wrong", 5, on_store_failure="fail_closed")],
+                            redis_settings={"tls": {"ca_file": certs["other"].cert}})
+        w = make_rampart(workers=1, rate_limits=wrong)
+        resp = w.get("/")
+        assert resp.status == 503
+        assert w.record_for(resp.header("x-request-id"))["reason"] == "rate_limit_unavailable"
+        deadline = time.monotonic() + 3
+        while "TLS handshake failed" not in w.stderr() and time.monotonic() < deadline:
+            w.get("/")
+            time.sleep(0.05)
+        assert "TLS: TLS handshake failed: self-signed certificate" in w.stderr()
+        # The name is checked too: the right CA, but a name the certificate does not carry.
+        misnamed = redis_rules(server, [rule("tls-name", 5, on_store_failure="fail_closed")],
+                               redis_settings={"tls": {"ca_file": certs["default"].cert,
+                                                       "server_name": "redis.example"}})
+        m = make_rampart(workers=1, rate_limits=misnamed)
+        assert m.get("/").status == 503
+        deadline = time.monotonic() + 3
+        while "TLS handshake failed" not in m.stderr() and time.monotonic() < deadline:
+            m.get("/")
+            time.sleep(0.05)
+        print("\n" + m.stderr())
+        assert "TLS: TLS handshake failed: hostname mismatch" in m.stderr()
+    finally:
+        server.stop()

@@ -256,9 +256,30 @@ TEST_CASE("config loader: rate_limits errors point at their line", "[config][rat
           std::vector<std::string>{"127.0.0.1:7000", "[::1]:7001"});
     CHECK(c.rate_limits.redis.address.empty());
   }
-  SECTION("TLS to Redis is refused with the reason") {
+  SECTION("TLS to Redis: every key, and the errors") {
+    const Config c = loadOk(
+        "rate_limits:\n  redis:\n    address: 127.0.0.1:6379\n    tls:\n"
+        "      ca_file: /etc/ssl/certs/ca-certificates.crt\n      server_name: redis.internal\n"
+        "      verify: false\n");
+    const RedisTlsConfig& tls = c.rate_limits.redis.tls;
+    CHECK(tls.enabled);
+    CHECK(tls.ca_file == "/etc/ssl/certs/ca-certificates.crt");
+    CHECK(tls.server_name == "redis.internal");
+    CHECK_FALSE(tls.verify);
+    CHECK(tls.cert_file.empty());
+    CHECK_FALSE(loadOk("rate_limits:\n  redis:\n    address: 127.0.0.1:6379\n")
+                    .rate_limits.redis.tls.enabled);
+    CHECK(loadOk("rate_limits:\n  redis:\n    address: 127.0.0.1:6379\n    tls: {}\n")
+              .rate_limits.redis.tls.enabled);
+    CHECK_THAT(errorOf("rate_limits:\n  redis:\n    address: 127.0.0.1:6379\n    tls:\n"
+                       "      ca_file: /nonexistent/ca.pem\n"),
+               StartsWith("test.yaml:14:16: rate_limits.redis.tls.ca_file: file "
+                          "'/nonexistent/ca.pem' does not exist or is not readable"));
+    CHECK_THAT(errorOf("rate_limits:\n  redis:\n    address: 127.0.0.1:6379\n    tls:\n"
+                       "      cert_file: /etc/ssl/certs/ca-certificates.crt\n"),
+               Contains("'cert_file' and 'key_file' go together"));
     CHECK_THAT(errorOf("rate_limits:\n  redis:\n    address: 127.0.0.1:6379\n    tls: true\n"),
-               Contains("needs hiredis >= 1.0"));
+               Contains("rate_limits.redis.tls"));
   }
 }
 
