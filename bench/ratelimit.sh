@@ -25,6 +25,8 @@
 #   rampart CPU µs/req  utime+stime delta of the rampart process (/proc/PID/stat, all threads)
 #                       over the measured window / responses received
 #   p50 / p99 ms        from h2load's per-request log (send to end of response)
+#   sleeps/req          voluntary context switches of rampart's threads (/proc/PID/task/*/status)
+#                       / responses: how often the worker blocked in epoll_wait, i.e. waited
 #   redis CPU µs/req    the same delta for redis-server (reported apart: the target is rampart's)
 #   EVALSHA/req         INFO commandstats delta / responses: Redis really answered the calls
 #   calls/read          EVALSHA delta / total_reads_processed delta on Redis: how many decisions
@@ -214,19 +216,25 @@ run_load() {  # $1 configuration, $2 connections, $3 seconds, $4 output file
     -H 'x-api-key: bench-key' --log-file="$4.log" "http://127.0.0.1:${port_of[$1]}/api/items" >"$4" 2>&1
 }
 
-results=()  # "shape/round|config|requests|cpu_us|p50|p99|max|redis_us|evalsha_per_req|calls_per_read|rampart_calls_per_req|non200|evalsha_usec"
+sleeps() {  # $1 pid: voluntary context switches summed over its threads
+  cat /proc/"$1"/task/*/status 2>/dev/null | awk '/^voluntary_ctxt_switches:/ {s += $2} END {print s + 0}'
+}
+
+results=()  # "shape/round|config|requests|cpu_us|p50|p99|max|redis_us|evalsha_per_req|calls_per_read|rampart_calls_per_req|non200|evalsha_usec|sleeps_per_req"
 run_one() {  # $1 connections, $2 round, $3 configuration
   local s=$1 r=$2 c=$3 pid=${pid_of[$3]} of="$tmp/load-$3-c$1-$2.txt"
   alive
   run_load "$c" "$s" "$warmup" "$tmp/warm-$c-c$s-$r.txt" || true
   settle "$pid"
-  local t0 t1 rt0 rt1 ev0 us0 rd0 ev1 us1 rd1 mc0 mc1
+  local t0 t1 sw0 sw1 rt0 rt1 ev0 us0 rd0 ev1 us1 rd1 mc0 mc1
   read -r ev0 us0 rd0 < <(redis_info)
   mc0=$(metric "$c" rampart_rate_limit_redis_calls_total)
   rt0=$(cpu_ticks "$pid_redis")
+  sw0=$(sleeps "$pid")
   t0=$(cpu_ticks "$pid")
   run_load "$c" "$s" "$duration" "$of" || { echo "h2load failed ($c, -c $s, round $r):" >&2; cat "$of" >&2; exit 1; }
   t1=$(cpu_ticks "$pid")
+  sw1=$(sleeps "$pid")
   rt1=$(cpu_ticks "$pid_redis")
   mc1=$(metric "$c" rampart_rate_limit_redis_calls_total)
   read -r ev1 us1 rd1 < <(redis_info)
@@ -236,16 +244,17 @@ run_one() {  # $1 connections, $2 round, $3 configuration
   done_n=$(awk '/^requests:/ {print $6}' "$of")   # "requests: N total, N started, N done, ..."
   [[ ${done_n:-0} == "$n" ]] || echo "  note: h2load says $done_n done, its log holds $n" >&2
   local non200=$((n - ok))
-  local cpu_us redis_us ev_req calls_read mc_req ev_usec
+  local cpu_us redis_us ev_req calls_read mc_req ev_usec sw_req
   cpu_us=$(awk -v d=$((t1 - t0)) -v hz="$clk_tck" -v n="$n" 'BEGIN { if (n > 0) printf "%.2f", d * 1e6 / hz / n; else print "?" }')
   redis_us=$(awk -v d=$((rt1 - rt0)) -v hz="$clk_tck" -v n="$n" 'BEGIN { if (n > 0) printf "%.2f", d * 1e6 / hz / n; else print "?" }')
   ev_req=$(awk -v d=$((ev1 - ev0)) -v n="$n" 'BEGIN { if (n > 0) printf "%.3f", d / n; else print "?" }')
   calls_read=$(awk -v d=$((ev1 - ev0)) -v r=$((rd1 - rd0)) 'BEGIN { if (d > 0 && r > 0) printf "%.2f", d / r; else print "-" }')
   mc_req=$(awk -v d=$((mc1 - mc0)) -v n="$n" 'BEGIN { if (n > 0) printf "%.3f", d / n; else print "?" }')
   ev_usec=$(awk -v d=$((ev1 - ev0)) -v u=$((us1 - us0)) 'BEGIN { if (d > 0) printf "%.2f", u / d; else print "-" }')
-  results+=("$s/$r|$c|$n|$cpu_us|$p50|$p99|$max|$redis_us|$ev_req|$calls_read|$mc_req|$non200|$ev_usec")
-  printf '  -c %-3s round %s %-13s %7s responses  rampart %6s us/req (%s ticks)  p50 %6s  p99 %6s  max %7s ms  redis %6s us/req  evalsha/req %s  calls/read %s  non-200 %s\n' \
-    "$s" "$r" "$c" "$n" "$cpu_us" $((t1 - t0)) "$p50" "$p99" "$max" "$redis_us" "$ev_req" "$calls_read" "$non200" >&2
+  sw_req=$(awk -v d=$((sw1 - sw0)) -v n="$n" 'BEGIN { if (n > 0) printf "%.2f", d / n; else print "?" }')
+  results+=("$s/$r|$c|$n|$cpu_us|$p50|$p99|$max|$redis_us|$ev_req|$calls_read|$mc_req|$non200|$ev_usec|$sw_req")
+  printf '  -c %-3s round %s %-13s %7s responses  rampart %6s us/req (%s ticks, %s sleeps/req)  p50 %6s  p99 %6s  max %7s ms  redis %6s us/req  evalsha/req %s  calls/read %s  non-200 %s\n' \
+    "$s" "$r" "$c" "$n" "$cpu_us" $((t1 - t0)) "$sw_req" "$p50" "$p99" "$max" "$redis_us" "$ev_req" "$calls_read" "$non200" >&2
 }
 
 echo "rampart rate-limit bench ($mode): $rate req/s offered, shapes -c ${shapes[*]}, ${duration}s per run after ${warmup}s warm-up, $reps rounds; temp dir $tmp" >&2
@@ -290,8 +299,8 @@ verdict() { awk -v v="$1" -v t="$2" 'BEGIN { print (v <= t) ? "MET" : "MISSED" }
     echo
     echo "### $s connections (bursts of $s requests every $(awk -v s="$s" -v r="$rate" 'BEGIN { printf "%.2f", 1000 * s / r }') ms)"
     echo
-    echo "| configuration | responses per run | rampart CPU µs/req | added | p50 ms | added | p99 ms | added | redis CPU µs/req | EVALSHA per req | Redis µs per EVALSHA | EVALSHA per Redis read | non-200 |"
-    echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+    echo "| configuration | responses per run | rampart CPU µs/req | added | rampart sleeps/req | p50 ms | added | p99 ms | added | redis CPU µs/req | EVALSHA per req | Redis µs per EVALSHA | EVALSHA per Redis read | non-200 |"
+    echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
     for c in "${configs[@]}"; do
       add_cpu="" add_p50="" add_p99=""
       if [[ $c != none ]]; then
@@ -300,7 +309,7 @@ verdict() { awk -v v="$1" -v t="$2" 'BEGIN { print (v <= t) ? "MET" : "MISSED" }
         add_p99=$(diff_of "${med_p99[$c]}" "${med_p99[none]}" 1 "%+.3f")
       fi
       non200=$(field "$s" "$c" 11 | awk '{n += $1} END {print n + 0}')
-      echo "| $c | $(field "$s" "$c" 2 | median) | ${med_cpu[$c]} ($(field "$s" "$c" 3 | range)) | $add_cpu | ${med_p50[$c]} | $add_p50 | ${med_p99[$c]} ($(field "$s" "$c" 5 | range)) | $add_p99 | $(field "$s" "$c" 7 | median) | $(field "$s" "$c" 8 | median) | $(field "$s" "$c" 12 | median) | $(field "$s" "$c" 9 | median) | $non200 |"
+      echo "| $c | $(field "$s" "$c" 2 | median) | ${med_cpu[$c]} ($(field "$s" "$c" 3 | range)) | $add_cpu | $(field "$s" "$c" 13 | median) | ${med_p50[$c]} | $add_p50 | ${med_p99[$c]} ($(field "$s" "$c" 5 | range)) | $add_p99 | $(field "$s" "$c" 7 | median) | $(field "$s" "$c" 8 | median) | $(field "$s" "$c" 12 | median) | $(field "$s" "$c" 9 | median) | $non200 |"
     done
     a1=$(diff_of "${med_cpu[redis]}" "${med_cpu[none]}" 1 "%.2f")
     a3=$(diff_of "${med_cpu[redis-3rules]}" "${med_cpu[none]}" 3 "%.2f")
@@ -317,7 +326,7 @@ verdict() { awk -v v="$1" -v t="$2" 'BEGIN { print (v <= t) ? "MET" : "MISSED" }
   echo "All responses 200: $([[ $total_non200 == 0 ]] && echo yes || echo "NO ($total_non200 were not)")."
   echo
   echo "Per run (connections/round, configuration, responses, rampart µs/req, p50, p99, max ms, redis µs/req,"
-  echo "EVALSHA/req, EVALSHA per Redis read, rampart rate_limit_redis_calls_total/req, non-200, Redis µs/EVALSHA):"
+  echo "EVALSHA/req, EVALSHA per Redis read, rampart rate_limit_redis_calls_total/req, non-200, Redis µs/EVALSHA, rampart sleeps/req):"
   echo
   echo '```'
   for row in "${results[@]}"; do echo "$row"; done
