@@ -226,9 +226,10 @@ run_one() {  # $1 connections, $2 round, $3 configuration
   alive
   run_load "$c" "$s" "$warmup" "$tmp/warm-$c-c$s-$r.txt" || true
   settle "$pid"
-  local t0 t1 sw0 sw1 rt0 rt1 ev0 us0 rd0 ev1 us1 rd1 mc0 mc1
+  local t0 t1 sw0 sw1 fb0 fb1 rt0 rt1 ev0 us0 rd0 ev1 us1 rd1 mc0 mc1
   read -r ev0 us0 rd0 < <(redis_info)
   mc0=$(metric "$c" rampart_rate_limit_redis_calls_total)
+  fb0=$(metric "$c" rampart_rate_limit_fail_open_allowed_total)
   rt0=$(cpu_ticks "$pid_redis")
   sw0=$(sleeps "$pid")
   t0=$(cpu_ticks "$pid")
@@ -237,6 +238,7 @@ run_one() {  # $1 connections, $2 round, $3 configuration
   sw1=$(sleeps "$pid")
   rt1=$(cpu_ticks "$pid_redis")
   mc1=$(metric "$c" rampart_rate_limit_redis_calls_total)
+  fb1=$(metric "$c" rampart_rate_limit_fail_open_allowed_total)
   read -r ev1 us1 rd1 < <(redis_info)
   local p50 p99 max n ok
   read -r p50 p99 max n ok < <(h2load_latency "$of.log")
@@ -252,9 +254,9 @@ run_one() {  # $1 connections, $2 round, $3 configuration
   mc_req=$(awk -v d=$((mc1 - mc0)) -v n="$n" 'BEGIN { if (n > 0) printf "%.3f", d / n; else print "?" }')
   ev_usec=$(awk -v d=$((ev1 - ev0)) -v u=$((us1 - us0)) 'BEGIN { if (d > 0) printf "%.2f", u / d; else print "-" }')
   sw_req=$(awk -v d=$((sw1 - sw0)) -v n="$n" 'BEGIN { if (n > 0) printf "%.2f", d / n; else print "?" }')
-  results+=("$s/$r|$c|$n|$cpu_us|$p50|$p99|$max|$redis_us|$ev_req|$calls_read|$mc_req|$non200|$ev_usec|$sw_req")
-  printf '  -c %-3s round %s %-13s %7s responses  rampart %6s us/req (%s ticks, %s sleeps/req)  p50 %6s  p99 %6s  max %7s ms  redis %6s us/req  evalsha/req %s  calls/read %s  non-200 %s\n' \
-    "$s" "$r" "$c" "$n" "$cpu_us" $((t1 - t0)) "$sw_req" "$p50" "$p99" "$max" "$redis_us" "$ev_req" "$calls_read" "$non200" >&2
+  results+=("$s/$r|$c|$n|$cpu_us|$p50|$p99|$max|$redis_us|$ev_req|$calls_read|$mc_req|$non200|$ev_usec|$sw_req|$((fb1 - fb0))")
+  printf '  -c %-3s round %s %-13s %7s responses  rampart %6s us/req (%s ticks, %s sleeps/req)  p50 %6s  p99 %6s  max %7s ms  redis %6s us/req  evalsha/req %s  calls/read %s  non-200 %s  fallback %s\n' \
+    "$s" "$r" "$c" "$n" "$cpu_us" $((t1 - t0)) "$sw_req" "$p50" "$p99" "$max" "$redis_us" "$ev_req" "$calls_read" "$non200" $((fb1 - fb0)) >&2
 }
 
 echo "rampart rate-limit bench ($mode): $rate req/s offered, shapes -c ${shapes[*]}, ${duration}s per run after ${warmup}s warm-up, $reps rounds; temp dir $tmp" >&2
@@ -324,9 +326,11 @@ verdict() { awk -v v="$1" -v t="$2" 'BEGIN { print (v <= t) ? "MET" : "MISSED" }
   echo
   total_non200=$(for row in "${results[@]}"; do IFS='|' read -r -a f <<<"$row"; echo "${f[11]}"; done | awk '{n += $1} END {print n + 0}')
   echo "All responses 200: $([[ $total_non200 == 0 ]] && echo yes || echo "NO ($total_non200 were not)")."
+  total_fb=$(for row in "${results[@]}"; do IFS='|' read -r -a f <<<"$row"; echo "${f[14]}"; done | awk '{n += $1} END {print n + 0}')
+  echo "Decisions taken without Redis (fail_open fallback after a timeout or with the breaker open): $total_fb."
   echo
   echo "Per run (connections/round, configuration, responses, rampart µs/req, p50, p99, max ms, redis µs/req,"
-  echo "EVALSHA/req, EVALSHA per Redis read, rampart rate_limit_redis_calls_total/req, non-200, Redis µs/EVALSHA, rampart sleeps/req):"
+  echo "EVALSHA/req, EVALSHA per Redis read, rampart rate_limit_redis_calls_total/req, non-200, Redis µs/EVALSHA, rampart sleeps/req, fail_open fallbacks):"
   echo
   echo '```'
   for row in "${results[@]}"; do echo "$row"; done
