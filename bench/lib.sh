@@ -1,5 +1,5 @@
-# bench/lib.sh: helpers shared by bench/run.sh and bench/waf.sh (sourced, not run). They read
-# the caller's $tmp (its temp dir) for diagnostics.
+# bench/lib.sh: helpers shared by bench/run.sh, bench/waf.sh and bench/ratelimit.sh (sourced, not
+# run). They read the caller's $tmp (its temp dir) for diagnostics.
 
 # The nginx.conf part shared by the reference proxies and the backend: no access log, temp paths
 # in the instance dir, long keep-alive, bodies up to 1 MiB. The caller writes worker_processes
@@ -46,6 +46,16 @@ cpu_ticks() {  # sum of utime+stime over a pid and its children
   echo "$sum"
 }
 
+settle() {  # $1 pid: wait (up to 5 s) until the proxy stops using CPU, e.g. on warm-up leftovers
+  local _ a b
+  b=$(cpu_ticks "$1")
+  for _ in $(seq 25); do
+    sleep 0.2
+    a=$b; b=$(cpu_ticks "$1")
+    [[ $a == "$b" ]] && return 0
+  done
+}
+
 hwm_kib() {  # largest VmHWM among a pid and its children (for nginx: the worker)
   local best=0 p v
   for p in $(proc_tree "$1"); do
@@ -62,4 +72,15 @@ to_ms() {  # "1.23ms" / "456.00us" / "1.20s" -> ms
     else if (v ~ /m$/) { sub(/m$/, "", v); printf "%.2f", v * 60000 }
     else if (v ~ /s$/) { sub(/s$/, "", v); printf "%.2f", v * 1000 }
     else printf "?" }'
+}
+
+h2load_latency() {  # $1 h2load --log-file -> "p50_ms p99_ms max_ms responses status_200"
+  # Columns: start (µs since epoch), status (-1 when the request failed), µs to the response end.
+  local ok
+  ok=$(awk -F'\t' '$2 == 200 {n++} END {print n + 0}' "$1")
+  awk -F'\t' '$2 >= 0 {print $3}' "$1" | sort -n |
+    awk -v ok="$ok" '{v[NR] = $1}
+      function at(p,  i) { i = int(NR * p + 0.999999); if (i > NR) i = NR; return v[i] / 1000 }
+      END { if (NR == 0) { print "? ? ? 0", ok; exit }
+            printf "%.3f %.3f %.3f %d %d\n", at(0.5), at(0.99), v[NR] / 1000, NR, ok }'
 }

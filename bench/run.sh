@@ -286,8 +286,7 @@ run_one() {  # scenario proto proxy-label pid url body
     grep -q 'Application protocol: h2' "$of" || { echo "h2load did not negotiate h2 ($tag):" >&2; cat "$of" >&2; exit 1; }
     requests=$(awk '/^requests:/ {print $6}' "$of")   # "N done"
     rps=$(awk '/^finished in/ {gsub(/,/, ""); printf "%.0f", $4}' "$of")
-    p99=$(awk -F'\t' '$2 >= 0 {print $3}' "$of.log" | sort -n |
-          awk '{v[NR] = $1} END { if (NR == 0) { print "?"; exit } i = int(NR * 0.99 + 0.999999); if (i > NR) i = NR; printf "%.2f", v[i] / 1000 }')
+    p99=$(h2load_latency "$of.log" | awk '{ if ($2 == "?") print "?"; else printf "%.2f", $2 }')
     local failed errored timeout s3 s4 s5
     read -r failed errored timeout < <(awk '/^requests:/ {print $10, $12, $14}' "$of")
     read -r s3 s4 s5 < <(awk '/^status codes:/ {print $5, $7, $9}' "$of")

@@ -336,15 +336,6 @@ run_load() {  # url method headers body seconds outfile: wrk on core 1
   BENCH_METHOD=$2 BENCH_HEADERS=$3 BENCH_BODY=$4 taskset -c 1 \
     wrk -t1 -c"$conns" -d"${5}s" --timeout 30s --latency -s "$assets/wrk.lua" "$1" >"$6" 2>&1
 }
-settle() {  # $1 pid: wait (up to 5 s) until the proxy stops using CPU, e.g. on warm-up leftovers
-  local _ a b
-  b=$(cpu_ticks "$1")
-  for _ in $(seq 25); do
-    sleep 0.2
-    a=$b; b=$(cpu_ticks "$1")
-    [[ $a == "$b" ]] && return 0
-  done
-}
 
 results=()   # "scenario|proxy|rps|p99|cpu_us|busy|precheck|unexpected"
 declare -A cpu_of
