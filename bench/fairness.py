@@ -122,7 +122,8 @@ def start_posters(workdir: Path, posters: int, duration: float) -> subprocess.Po
         f'local f = io.open("{body_file}", "rb"); wrk.body = f:read("*all"); f:close()\n'
         'wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\n')
     return subprocess.Popen(
-        ["wrk", "-t1", f"-c{posters}", f"-d{int(duration) + 2}s", "--latency", "-s", str(script),
+        ["wrk", "-t1", f"-c{posters}", f"-d{int(duration) + 2}s", "--latency", "--timeout", "60s",
+         "-s", str(script),
          f"http://127.0.0.1:{PORT}/submit"],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 

@@ -40,19 +40,7 @@ class Cluster:
         self.ports = []
         self.procs = {}
         for _ in range(nodes):
-            port, bus = two_free_ports()
-            self.ports.append(port)
-            self.procs[port] = subprocess.Popen(
-                [REDIS_SERVER, "--port", str(port), "--cluster-port", str(bus),
-                 "--bind", "127.0.0.1", "--cluster-enabled", "yes",
-                 "--cluster-config-file", str(directory / f"nodes-{port}.conf"),
-                 "--cluster-node-timeout", "1000", "--cluster-replica-validity-factor", "0",
-                 "--repl-diskless-sync", "yes", "--repl-diskless-sync-delay", "0",
-                 "--save", "", "--appendonly", "no",
-                 "--dir", str(directory), "--logfile", str(directory / f"redis-{port}.log")],
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        for port in self.ports:
-            self.wait(lambda: self.cli(port, "PING").strip() == "PONG", "node start")
+            self.ports.append(self._start_node())
         out = subprocess.run(
             [REDIS_CLI, "--cluster", "create", *[f"127.0.0.1:{p}" for p in self.ports],
              "--cluster-replicas", "1", "--cluster-yes"],
@@ -65,6 +53,31 @@ class Cluster:
             self.wait(lambda: "role:master" in self.cli(port, "INFO", "replication")
                       or "master_link_status:up" in self.cli(port, "INFO", "replication"),
                       "replicas in sync")
+
+    def _start_node(self) -> int:
+        """One node on free ports; tried again on other ports when it exits at once (a port taken
+        between the check and the bind, which happens on a busy CI machine)."""
+        for _ in range(5):
+            port, bus = two_free_ports()
+            proc = subprocess.Popen(
+                [REDIS_SERVER, "--port", str(port), "--cluster-port", str(bus),
+                 "--bind", "127.0.0.1", "--cluster-enabled", "yes",
+                 "--cluster-config-file", str(self.dir / f"nodes-{port}.conf"),
+                 "--cluster-node-timeout", "1000", "--cluster-replica-validity-factor", "0",
+                 "--repl-diskless-sync", "yes", "--repl-diskless-sync-delay", "0",
+                 "--save", "", "--appendonly", "no",
+                 "--dir", str(self.dir), "--logfile", str(self.dir / f"redis-{port}.log")],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and proc.poll() is None:
+                if self.cli(port, "PING").strip() == "PONG":
+                    self.procs[port] = proc
+                    return port
+                time.sleep(0.05)
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(timeout=10)
+        raise RuntimeError("no cluster node would start (see redis-*.log)")
 
     @staticmethod
     def wait(pred, what, timeout=20):

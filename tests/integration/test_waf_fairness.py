@@ -30,7 +30,10 @@ def wrk_posters(port: int, workdir, connections: int, seconds: int) -> subproces
                       f'local f = io.open("{body}", "rb"); wrk.body = f:read("*all"); f:close()\n'
                       'wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\n'
                       'wrk.headers["Host"] = "localhost"\n')
+    # --timeout: wrk leaves slower requests out of its latency histogram (default 2 s), and an
+    # ASan build on a loaded machine takes longer than that per form.
     return subprocess.Popen(["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency",
+                             "--timeout", "60s",
                              "-s", str(script), f"http://127.0.0.1:{port}/fair/submit"],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
