@@ -646,7 +646,8 @@ class Rampart:
         self._stdout = open(self.stdout_path, "wb")
         self.proc = subprocess.Popen([BINARY, "serve", "--config", str(self.config_path)],
                                      stdout=self._stdout, stderr=self._stderr, cwd=str(REPO))
-        deadline = time.monotonic() + 10
+        # Signature sets compile at start (seconds of CPU on a loaded machine).
+        deadline = time.monotonic() + 30
         last = None
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -660,7 +661,7 @@ class Rampart:
                 last = e
             time.sleep(0.05)
         self.proc.kill()
-        raise RuntimeError(f"rampart not ready within 10 s ({last}): {self.stderr()}")
+        raise RuntimeError(f"rampart not ready within 30 s ({last}): {self.stderr()}")
 
     def stderr(self) -> str:
         try:
