@@ -66,6 +66,8 @@ def to_yaml(value, indent: int = 0) -> str:
                 lines.append(to_yaml(v, indent + 1))
             elif isinstance(v, list):
                 lines.append(f"{pad}{k}: []")
+            elif isinstance(v, dict):
+                lines.append(f"{pad}{k}: {{}}")
             else:
                 lines.append(f"{pad}{k}: {scalar(v)}")
     elif isinstance(value, list):
