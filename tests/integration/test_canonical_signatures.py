@@ -244,3 +244,22 @@ def test_ValidateRefusesBadSignaturePattern(make_rampart, tmp_path):
     assert p.returncode != 0
     err = p.stderr.decode() + p.stdout.decode()
     assert str(sigfile) in err and "site.marker" in err and "does not compile" in err, err
+
+
+def test_H1_CrsInspectsTheCanonicalTarget(make_rampart, tmp_path):
+    """The ModSecurity stage runs after the canonical stage and copies the rewritten target, so a
+    site rule on REQUEST_URI sees `/canon/admin/x` for `/canon/./admin//x`, as the upstream does."""
+    rules = tmp_path / "site.conf"
+    rules.write_text('SecRule REQUEST_URI "@beginsWith /canon/admin/" '
+                     '"id:10201,phase:1,deny,status:403,log,msg:\'admin\'"\n')
+    routes = [{"name": "canon", "hosts": ["*"], "path_prefix": "/canon/", "cluster": "echo",
+               "canonical": {}, "waf": {"mode": "block", "rule_files": [str(rules)]}},
+              {"name": "raw", "hosts": ["*"], "path_prefix": "/raw/", "cluster": "echo",
+               "waf": {"mode": "block", "rule_files": [str(rules)]}}]
+    r = make_rampart(extra_routes=routes)
+    res = r.get("/canon/./admin//x")
+    assert res.status == 403
+    rec = r.record_for(res.header("x-request-id"))
+    assert rec["reason"] == "waf_block", rec
+    assert "10201" in rec["intervention"]["log"], rec
+    assert r.get("/canon/public/x").status == 200
