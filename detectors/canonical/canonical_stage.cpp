@@ -195,9 +195,9 @@ Verdict CanonicalStage::onRequestBody(Exchange& ex, std::span<const std::byte> c
                              policy->oversize == OversizeAction::InspectPrefix;
     // inspect_prefix: the target, headers and cookies are read as usual; the body is not parsed
     // (a cut JSON or multipart body never parses) but its first bytes are one RawBody field.
-    auto view = buildCanonicalRequest({req.method, req.target, req.headers,
-                                       prefix_only ? std::string_view() : body},
-                                      policy->policy);
+    auto view = buildCanonicalRequest(
+        {req.method, req.target, req.headers, prefix_only ? std::string_view() : body},
+        policy->policy);
     if (!view) return refuse(view.error().status, view.error().reason);
     auto shared = std::make_shared<CanonicalRequest>(std::move(view.value()));
     if (prefix_only) {
@@ -235,8 +235,7 @@ Result<std::unique_ptr<CanonicalStageFactory>> makeCanonicalStageFactory(
   auto config = std::make_shared<CanonicalStageConfig>();
   bool any = false;
   for (const RouteConfig& route : snapshot.config.routes) {
-    auto policy =
-        compileRouteCanonicalPolicy(route, route.signatures.mode != SignatureMode::Off);
+    auto policy = compileRouteCanonicalPolicy(route, route.signatures.mode != SignatureMode::Off);
     if (!policy) return policy.error();
     any = any || policy->enabled;
     config->routes.push_back(std::move(policy.value()));

@@ -34,9 +34,9 @@ struct ConfigSnapshot;
 namespace rampart::canonical {
 
 // Reasons the stage adds to the view's own (canonical_error.h).
-inline constexpr std::string_view kMethodNotAllowed = "method_not_allowed";           // 405
-inline constexpr std::string_view kRouteMismatch = "canonical_route_mismatch";       // 400
-inline constexpr std::string_view kCanonicalInternal = "canonical_internal_error";   // 500
+inline constexpr std::string_view kMethodNotAllowed = "method_not_allowed";         // 405
+inline constexpr std::string_view kRouteMismatch = "canonical_route_mismatch";      // 400
+inline constexpr std::string_view kCanonicalInternal = "canonical_internal_error";  // 500
 
 // One route's compiled choices.
 struct RouteCanonicalPolicy {
@@ -51,7 +51,8 @@ struct RouteCanonicalPolicy {
 // Turns a route's `canonical:` section into a policy. `view_needed` (signatures on) enables the
 // view with the defaults when the section is absent. Errors only for values the loader would
 // have refused (a hand-built Config in tests).
-Result<RouteCanonicalPolicy> compileRouteCanonicalPolicy(const RouteConfig& route, bool view_needed);
+Result<RouteCanonicalPolicy> compileRouteCanonicalPolicy(const RouteConfig& route,
+                                                         bool view_needed);
 
 struct CanonicalStageConfig {
   std::vector<RouteCanonicalPolicy> routes;  // parallel to config.routes

@@ -17,19 +17,26 @@ constexpr std::string_view kScratchKey = "signatures.scratch";
 
 std::string_view modeName(SignatureMode mode) {
   switch (mode) {
-    case SignatureMode::Off: return "off";
-    case SignatureMode::Detect: return "detect";
-    case SignatureMode::Block: return "block";
+    case SignatureMode::Off:
+      return "off";
+    case SignatureMode::Detect:
+      return "detect";
+    case SignatureMode::Block:
+      return "block";
   }
   return "off";
 }
 
 Counter outcomeCounter(ScanOutcome outcome) {
   switch (outcome) {
-    case ScanOutcome::NoMatch: return Counter::signature_no_match_total;
-    case ScanOutcome::LogOnly: return Counter::signature_log_only_total;
-    case ScanOutcome::Scored: return Counter::signature_scored_total;
-    case ScanOutcome::Block: return Counter::signature_block_total;
+    case ScanOutcome::NoMatch:
+      return Counter::signature_no_match_total;
+    case ScanOutcome::LogOnly:
+      return Counter::signature_log_only_total;
+    case ScanOutcome::Scored:
+      return Counter::signature_scored_total;
+    case ScanOutcome::Block:
+      return Counter::signature_block_total;
   }
   return Counter::signature_no_match_total;
 }
@@ -157,9 +164,9 @@ std::unique_ptr<Stage> SignatureStageFactory::create(WorkerContext& worker) cons
 Result<std::unique_ptr<SignatureStageFactory>> makeSignatureStageFactory(
     const ConfigSnapshot& snapshot) {
   const Config& config = snapshot.config;
-  const bool any = std::any_of(config.routes.begin(), config.routes.end(), [](const RouteConfig& r) {
-    return r.signatures.mode != SignatureMode::Off;
-  });
+  const bool any =
+      std::any_of(config.routes.begin(), config.routes.end(),
+                  [](const RouteConfig& r) { return r.signatures.mode != SignatureMode::Off; });
   if (!any) return std::unique_ptr<SignatureStageFactory>();
 
   SignatureList signatures;

@@ -39,8 +39,8 @@ struct Harness {
     ex->matchRoute();
     Verdict v = stage->onRequestHeaders(*ex);
     if (!v.isContinue()) return v;
-    return stage->onRequestBody(
-        *ex, {reinterpret_cast<const std::byte*>(body.data()), body.size()}, true);
+    return stage->onRequestBody(*ex, {reinterpret_cast<const std::byte*>(body.data()), body.size()},
+                                true);
   }
   std::uint64_t reasonCount(std::string_view reason) const {
     return ex->worker().stats().detectorReason("canonical", reason);
@@ -53,7 +53,8 @@ struct Harness {
 
 // "status reason" of a Respond verdict, "continue"/"pending"/"drop" otherwise.
 std::string replyOf(const Verdict& v) {
-  if (v.kind == Verdict::Kind::Respond) return std::to_string(v.status) + " " + std::string(v.reason);
+  if (v.kind == Verdict::Kind::Respond)
+    return std::to_string(v.status) + " " + std::string(v.reason);
   return v.kind == Verdict::Kind::Continue ? "continue" : "other";
 }
 
@@ -108,8 +109,9 @@ TEST_CASE("Canonical stage: a refusal has the view's status and reason, counted 
   }
   SECTION("a multipart body with a preamble") {
     Harness h;
-    const Verdict v = h.run(post("/f", "multipart/form-data; boundary=XyZ"),
-                            "junk\r\n--XyZ\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n--XyZ--\r\n");
+    const Verdict v = h.run(
+        post("/f", "multipart/form-data; boundary=XyZ"),
+        "junk\r\n--XyZ\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n--XyZ--\r\n");
     CHECK(replyOf(v) == "400 multipart_preamble");
   }
   SECTION("oversize with reject: 413") {

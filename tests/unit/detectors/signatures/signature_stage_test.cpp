@@ -16,8 +16,12 @@
 namespace rampart::signatures {
 namespace {
 
-const std::filesystem::path kRepo =
-    std::filesystem::path(__FILE__).parent_path().parent_path().parent_path().parent_path().parent_path();
+const std::filesystem::path kRepo = std::filesystem::path(__FILE__)
+                                        .parent_path()
+                                        .parent_path()
+                                        .parent_path()
+                                        .parent_path()
+                                        .parent_path();
 
 Config signatureConfig(SignatureMode mode) {
   Config config = test::makeTestConfig();
@@ -27,14 +31,17 @@ Config signatureConfig(SignatureMode mode) {
 }
 
 std::string replyOf(const Verdict& v) {
-  if (v.kind == Verdict::Kind::Respond) return std::to_string(v.status) + " " + std::string(v.reason);
+  if (v.kind == Verdict::Kind::Respond)
+    return std::to_string(v.status) + " " + std::string(v.reason);
   return v.kind == Verdict::Kind::Continue ? "continue" : "other";
 }
 
 // The compiled set is shared by the tests (compiling the default set takes seconds).
 std::shared_ptr<const ConfigSnapshot> sharedSnapshot(SignatureMode mode) {
-  static std::shared_ptr<const ConfigSnapshot> block = test::makeTestSnapshot(signatureConfig(SignatureMode::Block));
-  static std::shared_ptr<const ConfigSnapshot> detect = test::makeTestSnapshot(signatureConfig(SignatureMode::Detect));
+  static std::shared_ptr<const ConfigSnapshot> block =
+      test::makeTestSnapshot(signatureConfig(SignatureMode::Block));
+  static std::shared_ptr<const ConfigSnapshot> detect =
+      test::makeTestSnapshot(signatureConfig(SignatureMode::Detect));
   return mode == SignatureMode::Block ? block : detect;
 }
 

@@ -118,29 +118,35 @@ TEST_CASE("config loader: routes[].canonical errors", "[config][canonical]") {
              Contains("'GE T' is not a method"));
   CHECK_THAT(errorOf("    canonical:\n      content_types: [json]\n"),
              Contains("routes[0].canonical.content_types: expected a map"));
-  CHECK_THAT(errorOf("    canonical:\n      content_types:\n        application/json; charset=utf-8: json\n"),
-             Contains("is not a media type"));
+  CHECK_THAT(
+      errorOf(
+          "    canonical:\n      content_types:\n        application/json; charset=utf-8: json\n"),
+      Contains("is not a media type"));
   CHECK_THAT(errorOf("    canonical:\n      content_types:\n        application/json: yaml\n"),
              StartsWith("test.yaml:12:27: routes[0].canonical.content_types.application/json: "
                         "unknown parser 'yaml'"));
   CHECK_THAT(errorOf("    canonical:\n      content_types:\n        application/json: json\n"
                      "        Application/JSON: raw\n"),
              Contains("duplicate media type 'application/json'"));
-  CHECK_THAT(errorOf("    canonical:\n      unlisted: maybe\n"), Contains("unknown parser 'maybe'"));
+  CHECK_THAT(errorOf("    canonical:\n      unlisted: maybe\n"),
+             Contains("unknown parser 'maybe'"));
   CHECK_THAT(errorOf("    canonical:\n      missing_content_type: json\n"),
              Contains("missing_content_type: unknown value 'json'; expected one of: reject, raw"));
   CHECK_THAT(errorOf("    canonical:\n      structured_text_plain: yes please\n"),
              Contains("expected true or false"));
-  CHECK_THAT(errorOf("    canonical:\n      charsets: []\n"), Contains("needs at least one charset"));
-  CHECK_THAT(errorOf("    canonical:\n      charsets: [\"utf 8\"]\n"), Contains("is not a charset name"));
+  CHECK_THAT(errorOf("    canonical:\n      charsets: []\n"),
+             Contains("needs at least one charset"));
+  CHECK_THAT(errorOf("    canonical:\n      charsets: [\"utf 8\"]\n"),
+             Contains("is not a charset name"));
   CHECK_THAT(errorOf("    canonical:\n      max_body_bytes: 2000000000\n"),
              Contains("routes[0].canonical.max_body_bytes"));
   CHECK_THAT(errorOf("    canonical:\n      oversize: truncate\n"),
              Contains("expected one of: reject, inspect_prefix"));
   CHECK_THAT(errorOf("    canonical:\n      inspect_prefix_bytes: 10\n"),
              Contains("only with oversize: inspect_prefix"));
-  CHECK_THAT(errorOf("    canonical:\n      oversize: inspect_prefix\n      inspect_prefix_bytes: 0\n"),
-             Contains("inspect_prefix_bytes"));
+  CHECK_THAT(
+      errorOf("    canonical:\n      oversize: inspect_prefix\n      inspect_prefix_bytes: 0\n"),
+      Contains("inspect_prefix_bytes"));
   CHECK_THAT(errorOf("    canonical:\n      encoded_slash: allow\n"),
              Contains("expected one of: reject, decode, keep"));
   CHECK_THAT(errorOf("    canonical:\n      backslash: keep\n"),
@@ -160,7 +166,8 @@ TEST_CASE("config loader: routes[].signatures and top-level signatures", "[confi
   CHECK(c.routes[0].signatures.paranoia_level == 3);
   CHECK_THAT(c.signatures.directory, Contains("signatures"));
   CHECK(c.signatures.files.empty());
-  CHECK(loadOk("    signatures: {mode: detect}\n").routes[0].signatures.mode == SignatureMode::Detect);
+  CHECK(loadOk("    signatures: {mode: detect}\n").routes[0].signatures.mode ==
+        SignatureMode::Detect);
   CHECK(loadOk("    signatures: {mode: off}\n").routes[0].signatures.mode == SignatureMode::Off);
 
   CHECK_THAT(errorOf("    signatures:\n      mode: shadow\n"),
@@ -169,8 +176,8 @@ TEST_CASE("config loader: routes[].signatures and top-level signatures", "[confi
              Contains("routes[0].signatures.paranoia_level"));
   CHECK_THAT(errorOf("    signatures:\n      threshold: 5\n"), Contains("unknown key 'threshold'"));
 
-  const auto dir = std::filesystem::temp_directory_path() /
-                   ("rampart-" + std::to_string(getpid()) + "-sigdir");
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("rampart-" + std::to_string(getpid()) + "-sigdir");
   std::filesystem::create_directories(dir);
   std::ofstream(dir / "a.yaml") << "signatures: []\n";
   const Config top = loadOk("signatures:\n  directory: " + dir.string() + "\n");
