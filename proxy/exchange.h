@@ -99,7 +99,7 @@ class ActiveExchange final : public Exchange, public UpstreamCallbacks, public D
 
   std::string buffered_body_;       // BodyMode::Buffer only, bounded by the route's max_body_bytes
   std::shared_ptr<const canonical::CanonicalRequest> canonical_;  // set by the canonical stage
-  bool in_buffered_body_phase_ = false;  // replaceRequestBody() is allowed
+  bool in_buffered_body_phase_ = false;                           // replaceRequestBody() is allowed
   bool buffer_request_body_ = false;
   bool request_headers_done_ = false;  // RequestHeaders phase passed, body may flow
   bool request_complete_ = false;

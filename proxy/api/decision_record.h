@@ -34,11 +34,11 @@ struct WafIntervention {
 // copies made by the scanner.
 struct SignatureMatchEntry {
   std::string id;
-  std::string_view where;    // the field source ("query_value", "json_value", ...)
-  std::string name;          // the field's name (at most 128 bytes)
+  std::string_view where;  // the field source ("query_value", "json_value", ...)
+  std::string name;        // the field's name (at most 128 bytes)
   std::uint32_t score = 0;
-  std::string_view action;   // score | block | log
-  std::string excerpt;       // at most 64 bytes of the transformed value around the match
+  std::string_view action;  // score | block | log
+  std::string excerpt;      // at most 64 bytes of the transformed value around the match
 };
 
 // One rate-limit rule that applied to the request (state/rate_limit_stage.cpp).
@@ -95,10 +95,10 @@ struct DecisionRecord {
   std::string waf_error;                 // engine error / overload detail in detect mode, else ""
   // Rate limits; docs/decision-record.md.
   std::vector<RateLimitEntry> rate_limits;
-  // The canonical request view (detectors/canonical/, proxy/stages/canonical_stage.cpp).
-  std::string canonical_target;          // what was forwarded upstream; "" when the view did not run
-  std::string_view body_parser;          // form | multipart | json | xml | raw | "" (no body / no view)
-  std::string_view body_inspection;      // full | prefix (inspect_prefix oversize) | "" (no body)
+  // The canonical request view (detectors/canonical/canonical_stage.cpp).
+  std::string canonical_target;      // what was forwarded upstream; "" when the view did not run
+  std::string_view body_parser;      // form | multipart | json | xml | raw | "" (no body / no view)
+  std::string_view body_inspection;  // full | prefix (inspect_prefix oversize) | "" (no body)
   std::vector<std::string> canonical_anomalies;  // "double_encoding:query_value:q", at most 32
   // Signatures (detectors/signatures/signature_stage.cpp).
   std::string_view signature_mode = "off";  // off | detect | block

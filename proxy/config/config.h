@@ -106,20 +106,20 @@ struct ContentTypeRule {
 
 struct RouteCanonicalConfig {
   bool enabled = false;  // the `canonical` key is present (signatures switch the view on too)
-  std::vector<std::string> methods;              // upper-case; empty: any method
-  std::vector<ContentTypeRule> content_types;    // empty: the built-in defaults
-  std::string unlisted = "reject";               // parser for a media type no entry names
-  std::string missing_content_type = "reject";   // reject | raw
-  bool structured_text_plain = false;            // JSON/XML sent as text/plain is parsed (else 400)
+  std::vector<std::string> methods;             // upper-case; empty: any method
+  std::vector<ContentTypeRule> content_types;   // empty: the built-in defaults
+  std::string unlisted = "reject";              // parser for a media type no entry names
+  std::string missing_content_type = "reject";  // reject | raw
+  bool structured_text_plain = false;           // JSON/XML sent as text/plain is parsed (else 400)
   std::vector<std::string> charsets = {"utf-8", "us-ascii"};
-  std::uint64_t max_body_bytes = 1 << 20;        // bodies the view parses
+  std::uint64_t max_body_bytes = 1 << 20;  // bodies the view parses
   OversizeAction oversize = OversizeAction::Reject;
-  std::uint64_t inspect_prefix_bytes = 65536;    // InspectPrefix only
-  std::string encoded_slash = "reject";          // reject | decode | keep
-  std::string backslash = "reject";              // reject | slash
-  std::string path_parameters = "strip";         // strip | keep | reject
-  std::string duplicate_parameters = "allow";    // allow | reject | first | last (query and form)
-  std::string json_duplicate_keys = "reject";    // reject | allow
+  std::uint64_t inspect_prefix_bytes = 65536;  // InspectPrefix only
+  std::string encoded_slash = "reject";        // reject | decode | keep
+  std::string backslash = "reject";            // reject | slash
+  std::string path_parameters = "strip";       // strip | keep | reject
+  std::string duplicate_parameters = "allow";  // allow | reject | first | last (query and form)
+  std::string json_duplicate_keys = "reject";  // reject | allow
 };
 
 // Per-route signatures (detectors/signatures/; docs/signatures.md, docs/rules.md).

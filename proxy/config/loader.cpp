@@ -889,8 +889,8 @@ bool isContentTypeKey(std::string_view s) {
   return isMediaTypeToken(s.substr(0, slash)) && isMediaTypeToken(s.substr(slash + 1));
 }
 
-const std::vector<std::string_view> kBodyParsers = {
-    "form", "urlencoded", "multipart", "json", "xml", "raw", "reject"};
+const std::vector<std::string_view> kBodyParsers = {"form", "urlencoded", "multipart", "json",
+                                                    "xml",  "raw",        "reject"};
 
 bool readParserName(Diagnostics& diag, const YAML::Node& node, const std::string& path,
                     std::string& out) {
@@ -912,8 +912,9 @@ void readStringChoice(Diagnostics& diag, MapReader& map, std::string_view key, s
   auto value = readString(diag, *node, map.pathOf(key));
   if (!value) return;
   if (std::find(choices.begin(), choices.end(), *value) == choices.end()) {
-    diag.fail(node->Mark(), map.pathOf(key) + ": unknown value '" + *value +
-                                "'; expected one of: " + joinWords(std::vector<std::string_view>(choices)));
+    diag.fail(node->Mark(),
+              map.pathOf(key) + ": unknown value '" + *value +
+                  "'; expected one of: " + joinWords(std::vector<std::string_view>(choices)));
     return;
   }
   out = *value;
@@ -924,11 +925,11 @@ void readRouteCanonical(Diagnostics& diag, const YAML::Node& node, const std::st
   out.enabled = true;
   // `canonical: {}` switches the view on with every default.
   if (node.IsMap() && node.size() == 0) return;
-  MapReader map(diag, node, path,
-                {"methods", "content_types", "unlisted", "missing_content_type",
-                 "structured_text_plain", "charsets", "max_body_bytes", "oversize",
-                 "inspect_prefix_bytes", "encoded_slash", "backslash", "path_parameters",
-                 "duplicate_parameters", "json_duplicate_keys"});
+  MapReader map(
+      diag, node, path,
+      {"methods", "content_types", "unlisted", "missing_content_type", "structured_text_plain",
+       "charsets", "max_body_bytes", "oversize", "inspect_prefix_bytes", "encoded_slash",
+       "backslash", "path_parameters", "duplicate_parameters", "json_duplicate_keys"});
   if (!map.ok()) return;
   if (auto methods = map.find("methods")) {
     auto checked = readStringList(
@@ -943,7 +944,8 @@ void readRouteCanonical(Diagnostics& diag, const YAML::Node& node, const std::st
           return true;
         });
     if (checked && checked->empty()) {
-      diag.fail(methods->Mark(), map.pathOf("methods") + ": needs at least one method (omit the key to allow any)");
+      diag.fail(methods->Mark(),
+                map.pathOf("methods") + ": needs at least one method (omit the key to allow any)");
     } else if (checked) {
       out.methods = std::move(*checked);
     }
@@ -951,8 +953,8 @@ void readRouteCanonical(Diagnostics& diag, const YAML::Node& node, const std::st
   if (auto types = map.find("content_types")) {
     const std::string types_path = map.pathOf("content_types");
     if (!types->IsMap() || types->size() == 0) {
-      diag.fail(types->Mark(), types_path + ": expected a map of media type -> parser, got " +
-                                   describe(*types));
+      diag.fail(types->Mark(),
+                types_path + ": expected a map of media type -> parser, got " + describe(*types));
       return;
     }
     std::vector<ContentTypeRule> rules;
@@ -964,8 +966,9 @@ void readRouteCanonical(Diagnostics& diag, const YAML::Node& node, const std::st
       std::string media_type = lowerCaseAscii(entry.first.Scalar());
       const std::string item_path = types_path + "." + media_type;
       if (!isContentTypeKey(media_type)) {
-        diag.fail(entry.first.Mark(), item_path + ": '" + entry.first.Scalar() +
-                                          "' is not a media type (type/subtype or +suffix, no parameters)");
+        diag.fail(entry.first.Mark(),
+                  item_path + ": '" + entry.first.Scalar() +
+                      "' is not a media type (type/subtype or +suffix, no parameters)");
         return;
       }
       for (const auto& rule : rules) {
@@ -1062,7 +1065,8 @@ void readSignatures(Diagnostics& diag, const YAML::Node& node, const std::string
     if (auto value = readNonEmptyString(diag, *directory, map.pathOf("directory"))) {
       std::error_code ec;
       if (!std::filesystem::is_directory(*value, ec)) {
-        diag.fail(directory->Mark(), map.pathOf("directory") + ": '" + *value + "' is not a directory");
+        diag.fail(directory->Mark(),
+                  map.pathOf("directory") + ": '" + *value + "' is not a directory");
       } else {
         out.directory = *value;
       }
@@ -1486,7 +1490,8 @@ void readConfig(Diagnostics& diag, const YAML::Node& root, Config& config) {
     readForwarding(diag, *node, "forwarding", config.forwarding);
   }
   if (auto node = top.find("waf")) readWaf(diag, *node, "waf", config.waf);
-  if (auto node = top.find("signatures")) readSignatures(diag, *node, "signatures", config.signatures);
+  if (auto node = top.find("signatures"))
+    readSignatures(diag, *node, "signatures", config.signatures);
   // Clusters before routes whatever their order in the file: routes refer to clusters.
   if (auto node = top.require("clusters")) readClusters(diag, *node, "clusters", config.clusters);
   if (diag.failed()) return;

@@ -346,7 +346,8 @@ std::string renderPrometheus(const StatsSnapshot& snapshot,
   }
 
   appendHeader(out, "rampart_detector_reasons_total",
-               "Detector decisions (canonical refusals, signature outcomes), by reason.", "counter");
+               "Detector decisions (canonical refusals, signature outcomes), by reason.",
+               "counter");
   for (const auto& [labels, n] : snapshot.detector_reasons) {
     out += "rampart_detector_reasons_total{";
     appendLabel(out, "detector", labels.first);

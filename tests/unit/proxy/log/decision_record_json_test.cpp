@@ -470,14 +470,15 @@ TEST_CASE("Rate-limit entries are serialised in order with every field", "[log]"
   r.local_reply_headers.push_back({"retry-after", "2"});  // never logged
   std::string line;
   appendDecisionRecordJson(line, r);
-  CHECK(line.npos != line.find(
-      ",\"rate_limits\":[{\"rule\":\"per-ip\",\"key\":\"client_ip=192.0.2.1\",\"count\":3,"
-      "\"limit\":3,\"remaining\":0,\"retry_after_ms\":1500,\"outcome\":\"limited\","
-      "\"action\":\"reject\",\"store\":\"redis\",\"store_status\":\"ok\",\"degraded\":false},"
-      "{\"rule\":\"b\",\"key\":\"client_ip=192.0.2.1\",\"count\":3,\"limit\":3,"
-      "\"remaining\":0,\"retry_after_ms\":1500,\"outcome\":\"fail_open_allowed\","
-      "\"action\":\"reject\",\"store\":\"local_fallback\",\"store_status\":\"breaker_open\","
-      "\"degraded\":true}],\"canonical_target\""));
+  CHECK(line.npos !=
+        line.find(
+            ",\"rate_limits\":[{\"rule\":\"per-ip\",\"key\":\"client_ip=192.0.2.1\",\"count\":3,"
+            "\"limit\":3,\"remaining\":0,\"retry_after_ms\":1500,\"outcome\":\"limited\","
+            "\"action\":\"reject\",\"store\":\"redis\",\"store_status\":\"ok\",\"degraded\":false},"
+            "{\"rule\":\"b\",\"key\":\"client_ip=192.0.2.1\",\"count\":3,\"limit\":3,"
+            "\"remaining\":0,\"retry_after_ms\":1500,\"outcome\":\"fail_open_allowed\","
+            "\"action\":\"reject\",\"store\":\"local_fallback\",\"store_status\":\"breaker_open\","
+            "\"degraded\":true}],\"canonical_target\""));
   CHECK(line.find("retry-after") == std::string::npos);
 }
 
