@@ -194,3 +194,69 @@ TEST_CASE("Signature stage: no factory when every route has signatures off", "[s
 
 }  // namespace
 }  // namespace rampart::signatures
+
+namespace rampart::signatures {
+namespace {
+
+// CPU per request of the canonical view + the default signatures (issue 5's bench shapes), on
+// this thread, inline as the worker runs them. Hidden: run with
+//   build/release/tests/rampart_unit_tests "[.bench]" -s
+double cpuMicrosPerRequest(Harness& h, const RequestHead& req, const std::string& body, int n) {
+  timespec start{}, end{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &start);
+  for (int i = 0; i < n; ++i) {
+    h.ex->record() = DecisionRecord{};
+    h.stages.clear();
+    for (const auto& factory : h.snapshot->stage_factories) {
+      if (factory->name() == "rampart.canonical" || factory->name() == "rampart.signatures")
+        h.stages.push_back(factory->create(h.ex->worker()));
+    }
+    const Verdict v = h.run(req, body);
+    INFO(replyOf(v));
+    REQUIRE(v.isContinue());
+  }
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &end);
+  const double ns = (end.tv_sec - start.tv_sec) * 1e9 + (end.tv_nsec - start.tv_nsec);
+  return ns / n / 1000.0;
+}
+
+TEST_CASE("Canonical view + signatures: CPU per request", "[.bench]") {
+  Harness h(sharedSnapshot(SignatureMode::Block));
+  RequestHead get = test::makeGet("/api/items/42?sort=desc&page=2&q=red+shoes");
+  get.headers.add("accept-language", "en-GB,en;q=0.9");
+  get.headers.add("cookie", "session=3f9a1c2b7d; theme=dark");
+  get.headers.add("referer", "https://shop.example/catalogue?page=1");
+
+  RequestHead json = get;
+  json.method = "POST";
+  json.target = "/api/comments";
+  json.headers.add("content-type", "application/json");
+  std::string json_body = R"({"post":1234,"author":{"name":"Zoë O'Brien","email":"zoe@example.org"},"tags":["news","updates"],"comments":[)";
+  for (int i = 0; json_body.size() < 1900; ++i) {
+    json_body += (i ? "," : "");
+    json_body += R"({"id":)" + std::to_string(i) +
+                 R"(,"text":"It's a nice day; we'll meet at the park and have lunch."})";
+  }
+  json_body += "]}";
+
+  RequestHead form = json;
+  form.target = "/contact";
+  form.headers.remove("content-type");
+  form.headers.add("content-type", "application/x-www-form-urlencoded");
+  std::string form_body;
+  std::string prose;  // about 1 KB of form-encoded text per field: 64 fields
+  while (prose.size() < 1000) prose += "Hello+there%2C+I%27d+like+to+ask+about+my+order.+";
+  for (int i = 0; form_body.size() < 64 * 1024; ++i) {
+    form_body += (i ? "&" : "");
+    form_body += "field" + std::to_string(i) + "=" + prose;
+  }
+  const int n = 2000;
+  WARN("GET: " << cpuMicrosPerRequest(h, get, {}, n) << " us/request");
+  WARN("2 KB JSON (" << json_body.size() << " B): " << cpuMicrosPerRequest(h, json, json_body, n)
+                    << " us/request");
+  WARN("64 KB form (" << form_body.size() << " B): "
+                      << cpuMicrosPerRequest(h, form, form_body, n / 10) << " us/request");
+}
+
+}  // namespace
+}  // namespace rampart::signatures
