@@ -2,6 +2,7 @@
 
 #include <sys/time.h>
 
+#include "detectors/canonical/canonical_request.h"
 #include "proxy/forwarding_headers.h"
 #include "proxy/local_reply.h"
 #include "proxy/stats/stats.h"
@@ -184,10 +185,22 @@ void ActiveExchange::onUpstreamRequestBodyDrained() {
   }
 }
 
+bool ActiveExchange::replaceRequestBody(std::string body) {
+  if (!in_buffered_body_phase_) return false;
+  buffered_body_ = std::move(body);
+  return true;
+}
+
 Verdict ActiveExchange::runPhase(Phase phase, std::size_t first, std::span<const std::byte> chunk,
                                  bool end) {
+  // A buffered body may be replaced by a stage (the canonical view's rewritten form): every
+  // later stage then sees, and the upstream gets, the replacement. So the chunk is re-read from
+  // the buffer before each stage instead of being a view that a replacement would invalidate.
+  const bool buffered_body = phase == Phase::RequestBody && buffer_request_body_;
+  in_buffered_body_phase_ = buffered_body;
   for (std::size_t i = first; i < stages_.size(); ++i) {
     Stage& stage = *stages_[i];
+    if (buffered_body) chunk = asBytes(buffered_body_);
     Verdict v;
     switch (phase) {
       case Phase::Connection: v = stage.onConnection(*this); break;
@@ -198,12 +211,17 @@ Verdict ActiveExchange::runPhase(Phase phase, std::size_t first, std::span<const
       case Phase::Log: return Verdict::next();
     }
     if (v.kind == Verdict::Kind::Pending) {
+      in_buffered_body_phase_ = false;
       pending_phase_ = phase;
       pending_stage_ = i + 1;
       return v;
     }
-    if (!v.isContinue()) return v;
+    if (!v.isContinue()) {
+      in_buffered_body_phase_ = false;
+      return v;
+    }
   }
+  in_buffered_body_phase_ = false;
   return Verdict::next();
 }
 

@@ -54,6 +54,11 @@ class ActiveExchange final : public Exchange, public UpstreamCallbacks, public D
   const DecisionRecord& record() const override { return record_; }
   WorkerContext& worker() override { return worker_; }
   void resume(Verdict v) override;
+  const canonical::CanonicalRequest* canonicalRequest() const override { return canonical_.get(); }
+  void setCanonicalRequest(std::shared_ptr<const canonical::CanonicalRequest> view) override {
+    canonical_ = std::move(view);
+  }
+  bool replaceRequestBody(std::string body) override;
 
   // --- UpstreamCallbacks ---
   void onUpstreamConnected(const std::string& endpoint) override;
@@ -93,6 +98,8 @@ class ActiveExchange final : public Exchange, public UpstreamCallbacks, public D
   Timer body_timer_;
 
   std::string buffered_body_;       // BodyMode::Buffer only, bounded by the route's max_body_bytes
+  std::shared_ptr<const canonical::CanonicalRequest> canonical_;  // set by the canonical stage
+  bool in_buffered_body_phase_ = false;                           // replaceRequestBody() is allowed
   bool buffer_request_body_ = false;
   bool request_headers_done_ = false;  // RequestHeaders phase passed, body may flow
   bool request_complete_ = false;

@@ -1,6 +1,8 @@
 #include "proxy/registry.h"
 
+#include "detectors/canonical/canonical_stage.h"
 #include "detectors/modsecurity/modsecurity_stage.h"
+#include "detectors/signatures/signature_stage.h"
 #include "proxy/config_snapshot.h"
 #include "proxy/stages/access_log_stage.h"
 #include "proxy/stages/protocol_sanity_stage.h"
@@ -22,8 +24,7 @@ std::string_view phaseName(Phase p) {
 
 const std::vector<StageRegistration>& registeredStages() {
   // Pipeline order. Later issues insert: bot fingerprints (Connection), bot score
-  // (RequestHeaders), signatures (RequestHeaders/Body), the enforcer (end of RequestBody), before
-  // the access log.
+  // (RequestHeaders).
   static const std::vector<StageRegistration> stages = {
       {"rampart.protocol_sanity", Phase::RequestHeaders, StageTrust::ParsesUntrustedInput,
        StageMaturity::Stable},
@@ -31,8 +32,17 @@ const std::vector<StageRegistration>& registeredStages() {
       // built when rate_limits.rules is not empty.
       {"rampart.rate_limit", Phase::RequestHeaders, StageTrust::ParsesUntrustedInput,
        StageMaturity::Experimental},
+      // The canonical request view: parsed once, refused when ambiguous, forwarded as inspected;
+      // only built when some route has `canonical:` or signatures on.
+      {"rampart.canonical", Phase::RequestHeaders, StageTrust::ParsesUntrustedInput,
+       StageMaturity::Experimental},
       // OWASP CRS via libmodsecurity; only built when some route has waf.mode detect|block.
       {"rampart.modsecurity", Phase::RequestHeaders, StageTrust::ParsesUntrustedInput,
+       StageMaturity::Experimental},
+      // Hyperscan signatures over the canonical view, after CRS so that the CRS inbound score
+      // and the signature score meet one threshold here; only built when some route has
+      // signatures.mode detect|block.
+      {"rampart.signatures", Phase::RequestBody, StageTrust::ParsesUntrustedInput,
        StageMaturity::Experimental},
       {"rampart.access_log", Phase::Log, StageTrust::ParsesUntrustedInput, StageMaturity::Stable},
   };
@@ -48,8 +58,16 @@ Result<std::vector<std::unique_ptr<StageFactory>>> buildStageFactories(
     } else if (registration.name == "rampart.rate_limit") {
       if (auto factory = state::makeRateLimitStageFactory(snapshot))
         factories.push_back(std::move(factory));
+    } else if (registration.name == "rampart.canonical") {
+      auto factory = canonical::makeCanonicalStageFactory(snapshot);
+      if (!factory) return factory.error();
+      if (factory.value()) factories.push_back(std::move(factory.value()));
     } else if (registration.name == "rampart.modsecurity") {
       auto factory = modsec::makeModSecurityStageFactory(snapshot);
+      if (!factory) return factory.error();
+      if (factory.value()) factories.push_back(std::move(factory.value()));
+    } else if (registration.name == "rampart.signatures") {
+      auto factory = signatures::makeSignatureStageFactory(snapshot);
       if (!factory) return factory.error();
       if (factory.value()) factories.push_back(std::move(factory.value()));
     } else if (registration.name == "rampart.access_log") {

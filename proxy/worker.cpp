@@ -17,7 +17,7 @@ Worker::Worker(std::size_t index, std::vector<ListenerRuntime> listeners, LogQue
     : index_(index), loop_(ev_loop_new(static_cast<unsigned>(EVBACKEND_EPOLL) | static_cast<unsigned>(EVFLAG_NOENV))),
       listeners_(std::move(listeners)), connection_count_(connection_count) {
   context_ = std::make_unique<WorkerContext>(index, loop_, log_queue);
-  context_->setConfig(std::move(config));
+  installConfig(std::move(config));
   context_->setRemotePoster([this](std::function<void()> fn) { post(std::move(fn)); });
   next_connection_id_ = static_cast<std::uint64_t>(index) << 48;
   ev_async_init(&mailbox_watcher_, [](struct ev_loop*, ev_async* w, int) {
@@ -79,7 +79,15 @@ void Worker::onMailbox() {
 }
 
 void Worker::replaceConfig(std::shared_ptr<const ConfigSnapshot> config) {
-  post([this, config = std::move(config)]() mutable { context_->setConfig(std::move(config)); });
+  post([this, config = std::move(config)]() mutable { installConfig(std::move(config)); });
+}
+
+void Worker::installConfig(std::shared_ptr<const ConfigSnapshot> config) {
+  // Per-thread state a stage needs for this generation (Hyperscan scratch), made here, when
+  // the worker receives the snapshot, rather than by the first request that uses it.
+  if (config)
+    for (const auto& factory : config->stage_factories) factory->initWorker(*context_);
+  context_->setConfig(std::move(config));
 }
 
 void Worker::onAccept(ListenerRuntime& listener) {

@@ -37,6 +37,8 @@ class Worker {
 
  private:
   void run();
+  // Runs each stage factory's initWorker() on this worker's context, then swaps the snapshot in.
+  void installConfig(std::shared_ptr<const ConfigSnapshot> config);
   void onAccept(ListenerRuntime& listener);
   void onMailbox();
   void checkDrained();

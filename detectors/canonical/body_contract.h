@@ -1,6 +1,6 @@
-// Which parser reads a body, chosen by its media type: the per-route body contract. A later
-// config issue fills it per route (allowed content types, each mapped to a parser, `raw`, or
-// refused); the defaults here are what a route without a contract gets.
+// Which parser reads a body, chosen by its media type: the per-route body contract.
+// `routes[].canonical.content_types` fills it per route (allowed content types, each mapped to a
+// parser, `raw`, or refused); the defaults here are what a route without a contract gets.
 #pragma once
 
 #include <cstdint>

@@ -1,5 +1,6 @@
 // Every per-route choice the canonical view makes, with safe defaults. Built once per config
-// generation (a later issue fills it from the route's body contract); the view only reads it.
+// generation (CanonicalStage fills it from the route's `canonical:` section); the view only
+// reads it.
 // docs/canonicalisation.md explains each policy and why its default is what it is.
 #pragma once
 

@@ -3,7 +3,8 @@
 // that must be forwarded so the upstream receives exactly what was inspected. Anything two
 // parsers could read differently is refused with a reason instead.
 //
-// Not yet wired into the pipeline: nothing in proxy/ calls it today (docs/architecture.md).
+// In the pipeline: CanonicalStage (canonical_stage.h) calls it once per request on routes that
+// build the view (docs/architecture.md).
 #pragma once
 
 #include <cstdint>

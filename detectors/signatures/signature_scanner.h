@@ -3,7 +3,7 @@
 // Hyperscan database. Results accumulate in a ScanReport, so the headers and the body (scanned
 // in different phases) add up to one report in which each signature scores at most once.
 //
-// Not wired into the pipeline yet (a SignatureStage will own one scanner per request).
+// In the pipeline: SignatureStage (signature_stage.h) makes one scanner per request.
 #pragma once
 
 #include <cstddef>

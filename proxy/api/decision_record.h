@@ -30,6 +30,17 @@ struct WafIntervention {
   bool disruptive = false;
 };
 
+// One signature that matched (detectors/signatures/, docs/signatures.md). Strings are bounded
+// copies made by the scanner.
+struct SignatureMatchEntry {
+  std::string id;
+  std::string_view where;  // the field source ("query_value", "json_value", ...)
+  std::string name;        // the field's name (at most 128 bytes)
+  std::uint32_t score = 0;
+  std::string_view action;  // score | block | log
+  std::string excerpt;      // at most 64 bytes of the transformed value around the match
+};
+
 // One rate-limit rule that applied to the request (state/rate_limit_stage.cpp).
 struct RateLimitEntry {
   std::string rule;
@@ -59,7 +70,7 @@ struct DecisionRecord {
   std::string protocol;            // "HTTP/1.1", "HTTP/2"
   std::string method;
   std::string authority;
-  std::string path;                // as received (later: canonical)
+  std::string path;                // as received
   std::string route;               // empty when no route matched
   std::string upstream_cluster;
   std::string upstream_endpoint;   // "127.0.0.1:9000", "echo" for the built-in upstream
@@ -84,6 +95,15 @@ struct DecisionRecord {
   std::string waf_error;                 // engine error / overload detail in detect mode, else ""
   // Rate limits; docs/decision-record.md.
   std::vector<RateLimitEntry> rate_limits;
+  // The canonical request view (detectors/canonical/canonical_stage.cpp).
+  std::string canonical_target;      // what was forwarded upstream; "" when the view did not run
+  std::string_view body_parser;      // form | multipart | json | xml | raw | "" (no body / no view)
+  std::string_view body_inspection;  // full | prefix (inspect_prefix oversize) | "" (no body)
+  std::vector<std::string> canonical_anomalies;  // "double_encoding:query_value:q", at most 32
+  // Signatures (detectors/signatures/signature_stage.cpp).
+  std::string_view signature_mode = "off";  // off | detect | block
+  int signature_score = -1;                 // -1: not scanned
+  std::vector<SignatureMatchEntry> signatures;
   // Extra headers a stage asks its local reply to carry (Retry-After, RateLimit-Policy,
   // RateLimit on a 429). Not logged.
   std::vector<HeaderField> local_reply_headers;

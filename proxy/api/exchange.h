@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -11,6 +12,10 @@
 #include "proxy/api/stage.h"
 
 namespace rampart {
+
+namespace canonical {
+struct CanonicalRequest;
+}
 
 struct RouteConfig;
 struct ConfigSnapshot;
@@ -46,6 +51,15 @@ class Exchange {
   virtual WorkerContext& worker() = 0;
   // Completes a stage that returned Verdict::pending(); must be called on the same worker.
   virtual void resume(Verdict v) = 0;
+
+  // The canonical request view, parsed once by the canonical stage and read by every later
+  // stage; null when the route does not build one (or before the RequestBody phase).
+  virtual const canonical::CanonicalRequest* canonicalRequest() const = 0;
+  virtual void setCanonicalRequest(std::shared_ptr<const canonical::CanonicalRequest> view) = 0;
+  // Replaces the body that will be forwarded upstream (and that later stages see). Only in the
+  // RequestBody phase of a buffered body (BodyMode::Buffer); elsewhere returns false and does
+  // nothing. The Content-Length sent upstream follows the new body.
+  virtual bool replaceRequestBody(std::string body) = 0;
 };
 
 }  // namespace rampart

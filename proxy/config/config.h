@@ -88,7 +88,47 @@ struct ClusterConfig {
   HealthConfig health;
 };
 
-enum class EncodedSlashPolicy : std::uint8_t { Reject, Decode, Keep };  // reserved for issue 5
+// Per-route canonical request view and body contract (proxy/stages/canonical_stage.cpp,
+// detectors/canonical/; docs/configuration.md "routes[].canonical"). Plain choices here; the
+// stage factory turns them into a canonical::CanonicalPolicy once per generation.
+enum class OversizeAction : std::uint8_t {
+  Reject,         // 413 body_too_large
+  InspectPrefix,  // the first inspect_prefix_bytes are inspected raw; the record says "prefix"
+};
+
+// One allowed content type and the parser that reads it. `media_type` is a lower-case essence
+// ("application/json") or a "+suffix" ("+json"); `parser` is form | multipart | json | xml |
+// raw | reject.
+struct ContentTypeRule {
+  std::string media_type;
+  std::string parser;
+};
+
+struct RouteCanonicalConfig {
+  bool enabled = false;  // the `canonical` key is present (signatures switch the view on too)
+  std::vector<std::string> methods;             // upper-case; empty: any method
+  std::vector<ContentTypeRule> content_types;   // empty: the built-in defaults
+  std::string unlisted = "reject";              // parser for a media type no entry names
+  std::string missing_content_type = "reject";  // reject | raw
+  bool structured_text_plain = false;           // JSON/XML sent as text/plain is parsed (else 400)
+  std::vector<std::string> charsets = {"utf-8", "us-ascii"};
+  std::uint64_t max_body_bytes = 1 << 20;  // bodies the view parses
+  OversizeAction oversize = OversizeAction::Reject;
+  std::uint64_t inspect_prefix_bytes = 65536;  // InspectPrefix only
+  std::string encoded_slash = "reject";        // reject | decode | keep
+  std::string backslash = "reject";            // reject | slash
+  std::string path_parameters = "strip";       // strip | keep | reject
+  std::string duplicate_parameters = "allow";  // allow | reject | first | last (query and form)
+  std::string json_duplicate_keys = "reject";  // reject | allow
+};
+
+// Per-route signatures (detectors/signatures/; docs/signatures.md, docs/rules.md).
+enum class SignatureMode : std::uint8_t { Off, Detect, Block };  // yaml: off | detect | block
+
+struct RouteSignaturesConfig {
+  SignatureMode mode = SignatureMode::Off;
+  std::uint32_t paranoia_level = 1;  // signatures above it do not count
+};
 
 // Per-route WAF (libmodsecurity + OWASP CRS). docs/configuration.md "waf", docs/rules.md.
 enum class WafMode : std::uint8_t { Off, Detect, Block };  // yaml: off | detect | block
@@ -110,6 +150,8 @@ struct RouteConfig {
   std::string cluster;
   std::uint64_t max_body_bytes = 10 * 1024 * 1024;
   RouteWafConfig waf;
+  RouteCanonicalConfig canonical;
+  RouteSignaturesConfig signatures;
 };
 
 // Where rampart's own rule files (rules/ in the repository) are found when the config does not
@@ -249,6 +291,13 @@ struct RateLimitsConfig {
   std::vector<RateLimitRuleConfig> rules;  // all that match apply, in order
 };
 
+// Where the signature files are (top-level `signatures:`). Compiled when a snapshot is built,
+// only when some route has signatures on.
+struct SignaturesConfig {
+  std::string directory = RAMPART_RULES_DIR "/signatures";  // every *.yaml in it, in name order
+  std::vector<std::string> files;  // when not empty: exactly these files instead of `directory`
+};
+
 struct Config {
   std::string source_file;  // path it was loaded from (for messages)
   std::uint32_t workers = 0;  // 0 = number of cores
@@ -261,6 +310,7 @@ struct Config {
   std::vector<RouteConfig> routes;
   WafConfig waf;
   RateLimitsConfig rate_limits;
+  SignaturesConfig signatures;
 };
 
 }  // namespace rampart

@@ -863,10 +863,234 @@ void readRouteWaf(Diagnostics& diag, const YAML::Node& node, const std::string& 
   }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Canonical request view and signatures (detectors/canonical/, detectors/signatures/).
+
+constexpr std::uint64_t kMaxCanonicalBodyBytes = 1ULL << 30;  // 1 GiB: the view holds it in memory
+
+std::string lowerCaseAscii(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+bool isMediaTypeToken(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](unsigned char c) {
+    return std::isalnum(c) ||
+           std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
+  });
+}
+
+// "type/subtype" or "+suffix" (RFC 6839), stored lower-case.
+bool isContentTypeKey(std::string_view s) {
+  if (s.size() > 1 && s.front() == '+') return isMediaTypeToken(s.substr(1));
+  const auto slash = s.find('/');
+  if (slash == std::string_view::npos) return false;
+  return isMediaTypeToken(s.substr(0, slash)) && isMediaTypeToken(s.substr(slash + 1));
+}
+
+const std::vector<std::string_view> kBodyParsers = {"form", "urlencoded", "multipart", "json",
+                                                    "xml",  "raw",        "reject"};
+
+bool readParserName(Diagnostics& diag, const YAML::Node& node, const std::string& path,
+                    std::string& out) {
+  auto value = readString(diag, node, path);
+  if (!value) return false;
+  if (std::find(kBodyParsers.begin(), kBodyParsers.end(), *value) == kBodyParsers.end()) {
+    diag.fail(node.Mark(), path + ": unknown parser '" + *value +
+                               "'; expected one of: " + joinWords(kBodyParsers));
+    return false;
+  }
+  out = *value;
+  return true;
+}
+
+void readStringChoice(Diagnostics& diag, MapReader& map, std::string_view key, std::string& out,
+                      std::initializer_list<std::string_view> choices) {
+  auto node = map.find(key);
+  if (!node) return;
+  auto value = readString(diag, *node, map.pathOf(key));
+  if (!value) return;
+  if (std::find(choices.begin(), choices.end(), *value) == choices.end()) {
+    diag.fail(node->Mark(),
+              map.pathOf(key) + ": unknown value '" + *value +
+                  "'; expected one of: " + joinWords(std::vector<std::string_view>(choices)));
+    return;
+  }
+  out = *value;
+}
+
+void readRouteCanonical(Diagnostics& diag, const YAML::Node& node, const std::string& path,
+                        RouteCanonicalConfig& out) {
+  out.enabled = true;
+  // `canonical: {}` switches the view on with every default.
+  if (node.IsMap() && node.size() == 0) return;
+  MapReader map(
+      diag, node, path,
+      {"methods", "content_types", "unlisted", "missing_content_type", "structured_text_plain",
+       "charsets", "max_body_bytes", "oversize", "inspect_prefix_bytes", "encoded_slash",
+       "backslash", "path_parameters", "duplicate_parameters", "json_duplicate_keys"});
+  if (!map.ok()) return;
+  if (auto methods = map.find("methods")) {
+    auto checked = readStringList(
+        diag, *methods, map.pathOf("methods"),
+        [&](const YAML::Node& item, const std::string& item_path, std::string& value) {
+          if (!isMediaTypeToken(value) || value.find('/') != std::string::npos) {
+            diag.fail(item.Mark(), item_path + ": '" + value + "' is not a method");
+            return false;
+          }
+          std::transform(value.begin(), value.end(), value.begin(),
+                         [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+          return true;
+        });
+    if (checked && checked->empty()) {
+      diag.fail(methods->Mark(),
+                map.pathOf("methods") + ": needs at least one method (omit the key to allow any)");
+    } else if (checked) {
+      out.methods = std::move(*checked);
+    }
+  }
+  if (auto types = map.find("content_types")) {
+    const std::string types_path = map.pathOf("content_types");
+    if (!types->IsMap() || types->size() == 0) {
+      diag.fail(types->Mark(),
+                types_path + ": expected a map of media type -> parser, got " + describe(*types));
+      return;
+    }
+    std::vector<ContentTypeRule> rules;
+    for (const auto& entry : *types) {
+      if (!entry.first.IsScalar()) {
+        diag.fail(entry.first.Mark(), types_path + ": a media type must be a string");
+        return;
+      }
+      std::string media_type = lowerCaseAscii(entry.first.Scalar());
+      const std::string item_path = types_path + "." + media_type;
+      if (!isContentTypeKey(media_type)) {
+        diag.fail(entry.first.Mark(),
+                  item_path + ": '" + entry.first.Scalar() +
+                      "' is not a media type (type/subtype or +suffix, no parameters)");
+        return;
+      }
+      for (const auto& rule : rules) {
+        if (rule.media_type == media_type) {
+          diag.fail(entry.first.Mark(), types_path + ": duplicate media type '" + media_type + "'");
+          return;
+        }
+      }
+      ContentTypeRule rule;
+      rule.media_type = media_type;
+      if (!readParserName(diag, entry.second, item_path, rule.parser)) return;
+      rules.push_back(std::move(rule));
+    }
+    out.content_types = std::move(rules);
+  }
+  if (auto unlisted = map.find("unlisted"))
+    readParserName(diag, *unlisted, map.pathOf("unlisted"), out.unlisted);
+  readStringChoice(diag, map, "missing_content_type", out.missing_content_type, {"reject", "raw"});
+  map.boolean("structured_text_plain", out.structured_text_plain);
+  if (auto charsets = map.find("charsets")) {
+    auto checked = readStringList(
+        diag, *charsets, map.pathOf("charsets"),
+        [&](const YAML::Node& item, const std::string& item_path, std::string& value) {
+          if (!isMediaTypeToken(value)) {
+            diag.fail(item.Mark(), item_path + ": '" + value + "' is not a charset name");
+            return false;
+          }
+          value = lowerCaseAscii(value);
+          return true;
+        });
+    if (checked && checked->empty()) {
+      diag.fail(charsets->Mark(), map.pathOf("charsets") + ": needs at least one charset");
+    } else if (checked) {
+      out.charsets = std::move(*checked);
+    }
+  }
+  map.uintInRange("max_body_bytes", out.max_body_bytes, 0, kMaxCanonicalBodyBytes);
+  if (auto oversize = map.find("oversize")) {
+    if (auto value = readString(diag, *oversize, map.pathOf("oversize"))) {
+      if (*value == "reject") {
+        out.oversize = OversizeAction::Reject;
+      } else if (*value == "inspect_prefix") {
+        out.oversize = OversizeAction::InspectPrefix;
+      } else {
+        diag.fail(oversize->Mark(), map.pathOf("oversize") + ": unknown value '" + *value +
+                                        "'; expected one of: reject, inspect_prefix");
+      }
+    }
+  }
+  map.uintInRange("inspect_prefix_bytes", out.inspect_prefix_bytes, 1, kMaxCanonicalBodyBytes);
+  if (!diag.failed() && map.find("inspect_prefix_bytes") &&
+      out.oversize != OversizeAction::InspectPrefix) {
+    diag.fail(map.find("inspect_prefix_bytes")->Mark(),
+              map.pathOf("inspect_prefix_bytes") + ": only with oversize: inspect_prefix");
+  }
+  readStringChoice(diag, map, "encoded_slash", out.encoded_slash, {"reject", "decode", "keep"});
+  readStringChoice(diag, map, "backslash", out.backslash, {"reject", "slash"});
+  readStringChoice(diag, map, "path_parameters", out.path_parameters, {"strip", "keep", "reject"});
+  readStringChoice(diag, map, "duplicate_parameters", out.duplicate_parameters,
+                   {"allow", "reject", "first", "last"});
+  readStringChoice(diag, map, "json_duplicate_keys", out.json_duplicate_keys, {"reject", "allow"});
+}
+
+void readRouteSignatures(Diagnostics& diag, const YAML::Node& node, const std::string& path,
+                         RouteSignaturesConfig& out) {
+  MapReader map(diag, node, path, {"mode", "paranoia_level"});
+  if (!map.ok()) return;
+  if (auto mode = map.find("mode")) {
+    if (auto value = readString(diag, *mode, map.pathOf("mode"))) {
+      if (*value == "off") {
+        out.mode = SignatureMode::Off;
+      } else if (*value == "detect") {
+        out.mode = SignatureMode::Detect;
+      } else if (*value == "block") {
+        out.mode = SignatureMode::Block;
+      } else {
+        diag.fail(mode->Mark(), map.pathOf("mode") + ": unknown signature mode '" + *value +
+                                    "'; expected one of: off, detect, block");
+      }
+    }
+  }
+  map.uintInRange("paranoia_level", out.paranoia_level, 1, 4);
+}
+
+void readSignatures(Diagnostics& diag, const YAML::Node& node, const std::string& path,
+                    SignaturesConfig& out) {
+  MapReader map(diag, node, path, {"directory", "files"});
+  if (!map.ok()) return;
+  if (map.find("directory") && map.find("files")) {
+    diag.fail(map.mark(), path + ": give either 'directory' or 'files', not both");
+    return;
+  }
+  if (auto directory = map.find("directory")) {
+    if (auto value = readNonEmptyString(diag, *directory, map.pathOf("directory"))) {
+      std::error_code ec;
+      if (!std::filesystem::is_directory(*value, ec)) {
+        diag.fail(directory->Mark(),
+                  map.pathOf("directory") + ": '" + *value + "' is not a directory");
+      } else {
+        out.directory = *value;
+      }
+    }
+  }
+  if (auto files = map.find("files")) {
+    auto checked = readStringList(
+        diag, *files, map.pathOf("files"),
+        [&](const YAML::Node& item, const std::string& item_path, const std::string& value) {
+          return checkReadableFile(diag, item, item_path, value);
+        });
+    if (checked && checked->empty()) {
+      diag.fail(files->Mark(), map.pathOf("files") + ": needs at least one file");
+    } else if (checked) {
+      out.files = std::move(*checked);
+    }
+  }
+}
+
 void readRoute(Diagnostics& diag, const YAML::Node& node, const std::string& path,
                const std::vector<ClusterConfig>& clusters, RouteConfig& out) {
   MapReader map(diag, node, path,
-                {"name", "hosts", "path_prefix", "cluster", "max_body_bytes", "waf"});
+                {"name", "hosts", "path_prefix", "cluster", "max_body_bytes", "waf", "canonical",
+                 "signatures"});
   if (!map.ok()) return;
   map.requiredNonEmptyString("name", out.name);
   if (auto hosts = map.find("hosts")) {
@@ -906,6 +1130,10 @@ void readRoute(Diagnostics& diag, const YAML::Node& node, const std::string& pat
   }
   map.uintInRange("max_body_bytes", out.max_body_bytes, 0, kTiB);
   if (auto waf = map.find("waf")) readRouteWaf(diag, *waf, map.pathOf("waf"), out.waf);
+  if (auto canonical = map.find("canonical"))
+    readRouteCanonical(diag, *canonical, map.pathOf("canonical"), out.canonical);
+  if (auto signatures = map.find("signatures"))
+    readRouteSignatures(diag, *signatures, map.pathOf("signatures"), out.signatures);
 }
 
 void readRoutes(Diagnostics& diag, const YAML::Node& node, const std::string& path,
@@ -1291,7 +1519,7 @@ void readRateLimits(Diagnostics& diag, const YAML::Node& node, const std::string
 void readConfig(Diagnostics& diag, const YAML::Node& root, Config& config) {
   MapReader top(diag, root, "",
                 {"workers", "listeners", "admin", "limits", "decision_log", "forwarding",
-                 "clusters", "routes", "waf", "rate_limits"});
+                 "clusters", "routes", "waf", "rate_limits", "signatures"});
   if (!top.ok()) return;
   top.uintInRange("workers", config.workers, 0, kMaxWorkers);
   if (auto node = top.require("listeners")) {
@@ -1307,6 +1535,8 @@ void readConfig(Diagnostics& diag, const YAML::Node& root, Config& config) {
     readForwarding(diag, *node, "forwarding", config.forwarding);
   }
   if (auto node = top.find("waf")) readWaf(diag, *node, "waf", config.waf);
+  if (auto node = top.find("signatures"))
+    readSignatures(diag, *node, "signatures", config.signatures);
   // Clusters before routes whatever their order in the file: routes refer to clusters.
   if (auto node = top.require("clusters")) readClusters(diag, *node, "clusters", config.clusters);
   if (diag.failed()) return;

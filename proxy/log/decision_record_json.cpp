@@ -249,6 +249,34 @@ void appendDecisionRecordJson(std::string& out, const DecisionRecord& r) {
     out += e.degraded ? "true" : "false";
     out += '}';
   }
+  out += "],";
+  appendStringField(out, "canonical_target", r.canonical_target);
+  appendStringField(out, "body_parser", r.body_parser);
+  appendStringField(out, "body_inspection", r.body_inspection);
+  appendKey(out, "canonical_anomalies");
+  out += '[';
+  for (std::size_t i = 0; i < r.canonical_anomalies.size(); ++i) {
+    if (i != 0) out += ',';
+    appendJsonString(out, r.canonical_anomalies[i]);
+  }
+  out += "],";
+  appendStringField(out, "signature_mode", r.signature_mode);
+  appendNumberField(out, "signature_score", r.signature_score);
+  appendKey(out, "signatures");
+  out += '[';
+  for (std::size_t i = 0; i < r.signatures.size(); ++i) {
+    const SignatureMatchEntry& m = r.signatures[i];
+    if (i != 0) out += ',';
+    out += '{';
+    appendStringField(out, "id", m.id);
+    appendStringField(out, "where", m.where);
+    appendStringField(out, "name", m.name);
+    appendNumberField(out, "score", m.score);
+    appendStringField(out, "action", m.action);
+    appendKey(out, "excerpt");
+    appendJsonString(out, m.excerpt);
+    out += '}';
+  }
   out += "]}\n";
 }
 

@@ -169,6 +169,7 @@ void StatsSnapshot::merge(const StatsSnapshot& other) {
     request_latency[route].merge(histogram);
   }
   for (const auto& [labels, n] : other.upstream_errors) upstream_errors[labels] += n;
+  for (const auto& [labels, n] : other.detector_reasons) detector_reasons[labels] += n;
 }
 
 void WorkerStats::recordRequest(std::string_view route, int status, std::string_view reason,
@@ -216,6 +217,29 @@ void WorkerStats::recordUpstreamError(std::string_view cluster, std::string_view
   ++*errors;
 }
 
+void WorkerStats::recordDetectorReason(std::string_view detector, std::string_view reason) {
+  try {
+    std::pair<std::string, std::string> key{std::string(detector), std::string(reason)};
+    auto it = detector_reasons_.find(key);
+    if (it == detector_reasons_.end()) {
+      if (detector_reasons_.size() >= kMaxLabelSets) {
+        inc(Counter::stats_label_overflow_total);
+        key = {std::string(detector), std::string(kOverflowLabel)};
+      }
+      it = detector_reasons_.try_emplace(std::move(key), 0).first;
+    }
+    ++it->second;
+  } catch (...) {
+    // A counter is not worth failing the request for.
+  }
+}
+
+std::uint64_t WorkerStats::detectorReason(std::string_view detector,
+                                          std::string_view reason) const {
+  auto it = detector_reasons_.find({std::string(detector), std::string(reason)});
+  return it == detector_reasons_.end() ? 0 : it->second;
+}
+
 StatsSnapshot WorkerStats::snapshot() const {
   StatsSnapshot s;
   s.counters = counters_;
@@ -223,6 +247,7 @@ StatsSnapshot WorkerStats::snapshot() const {
   s.requests.insert(requests_.begin(), requests_.end());
   s.request_latency.insert(request_latency_.begin(), request_latency_.end());
   s.upstream_errors.insert(upstream_errors_.begin(), upstream_errors_.end());
+  s.detector_reasons = detector_reasons_;
   return s;
 }
 
@@ -315,6 +340,19 @@ std::string renderPrometheus(const StatsSnapshot& snapshot,
     appendLabel(out, "cluster", labels.cluster);
     out += ',';
     appendLabel(out, "reason", labels.reason);
+    out += "} ";
+    appendUint(out, n);
+    out += '\n';
+  }
+
+  appendHeader(out, "rampart_detector_reasons_total",
+               "Detector decisions (canonical refusals, signature outcomes), by reason.",
+               "counter");
+  for (const auto& [labels, n] : snapshot.detector_reasons) {
+    out += "rampart_detector_reasons_total{";
+    appendLabel(out, "detector", labels.first);
+    out += ',';
+    appendLabel(out, "reason", labels.second);
     out += "} ";
     appendUint(out, n);
     out += '\n';

@@ -79,6 +79,23 @@ namespace rampart {
     "ROLE rounds asked of a primary and its replicas after a failed call (failover search).") \
   X(rate_limit_redis_primary_changes_total,                                                   \
     "Times a replica answering ROLE master became the primary decisions go to.")             \
+  X(canonical_views_total, "Requests parsed into the canonical request view.")             \
+  X(canonical_rejections_total,                                                               \
+    "Requests the canonical view refused (by reason: rampart_detector_reasons_total).")       \
+  X(canonical_prefix_inspections_total,                                                       \
+    "Oversize bodies of which only a prefix was inspected (oversize: inspect_prefix).")       \
+  X(canonical_body_rewrites_total,                                                            \
+    "Requests whose forwarded body is the canonical one (a duplicate-parameter policy).")     \
+  X(signature_scans_total, "Requests scanned by the signature stage.")                        \
+  X(signature_no_match_total, "Signature scans without a counting match.")                    \
+  X(signature_log_only_total, "Signature scans where only log signatures matched.")           \
+  X(signature_scored_total, "Signature scans that added to the anomaly score.")               \
+  X(signature_block_total, "Signature scans where a block signature matched.")                \
+  X(signature_threshold_blocks_total,                                                         \
+    "Requests refused because CRS + signature scores reached the inbound threshold.")        \
+  X(signature_shadow_blocks_total,                                                            \
+    "Requests a signature stage in detect mode would have refused.")                          \
+  X(signature_errors_total, "Signature scans that failed (engine error; block mode: 500).")    \
   X(rate_limit_redis_breaker_opened_total, "Redis circuit breaker transitions to open.")      \
   X(rate_limit_redis_breaker_closed_total,                                                    \
     "Redis circuit breaker transitions back to closed (a probe succeeded).")
@@ -157,6 +174,8 @@ struct StatsSnapshot {
   std::map<RequestLabels, std::uint64_t> requests;
   std::map<std::string, LatencyHistogram, std::less<>> request_latency;  // keyed by route
   std::map<UpstreamErrorLabels, std::uint64_t> upstream_errors;
+  // rampart_detector_reasons_total{detector,reason}: keyed by (detector, reason).
+  std::map<std::pair<std::string, std::string>, std::uint64_t> detector_reasons;
 
   std::uint64_t counter(Counter c) const { return counters[static_cast<std::size_t>(c)]; }
   std::int64_t gauge(Gauge g) const { return gauges[static_cast<std::size_t>(g)]; }
@@ -224,6 +243,10 @@ class WorkerStats {
   void recordRequest(std::string_view route, int status, std::string_view reason,
                      std::int64_t duration_us);
   void recordUpstreamError(std::string_view cluster, std::string_view reason);
+  // One decision of a detector, by reason: rampart_detector_reasons_total{detector,reason}
+  // ("canonical", "path_invalid_utf8"). Both should be static strings (bounded label sets).
+  void recordDetectorReason(std::string_view detector, std::string_view reason);
+  std::uint64_t detectorReason(std::string_view detector, std::string_view reason) const;
 
   std::uint64_t counter(Counter c) const { return counters_[static_cast<std::size_t>(c)]; }
   std::int64_t gauge(Gauge g) const { return gauges_[static_cast<std::size_t>(g)]; }
@@ -239,6 +262,7 @@ class WorkerStats {
   std::unordered_map<RequestLabels, std::uint64_t, LabelHash, LabelEqual> requests_;
   std::unordered_map<std::string, LatencyHistogram, LabelHash, LabelEqual> request_latency_;
   std::unordered_map<UpstreamErrorLabels, std::uint64_t, LabelHash, LabelEqual> upstream_errors_;
+  std::map<std::pair<std::string, std::string>, std::uint64_t> detector_reasons_;
 };
 
 // Renders Prometheus text exposition format 0.0.4 (Content-Type:

@@ -66,6 +66,8 @@ def to_yaml(value, indent: int = 0) -> str:
                 lines.append(to_yaml(v, indent + 1))
             elif isinstance(v, list):
                 lines.append(f"{pad}{k}: []")
+            elif isinstance(v, dict):
+                lines.append(f"{pad}{k}: {{}}")
             else:
                 lines.append(f"{pad}{k}: {scalar(v)}")
     elif isinstance(value, list):
@@ -646,7 +648,8 @@ class Rampart:
         self._stdout = open(self.stdout_path, "wb")
         self.proc = subprocess.Popen([BINARY, "serve", "--config", str(self.config_path)],
                                      stdout=self._stdout, stderr=self._stderr, cwd=str(REPO))
-        deadline = time.monotonic() + 10
+        # Signature sets compile at start (seconds of CPU on a loaded machine).
+        deadline = time.monotonic() + 30
         last = None
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -660,7 +663,7 @@ class Rampart:
                 last = e
             time.sleep(0.05)
         self.proc.kill()
-        raise RuntimeError(f"rampart not ready within 10 s ({last}): {self.stderr()}")
+        raise RuntimeError(f"rampart not ready within 30 s ({last}): {self.stderr()}")
 
     def stderr(self) -> str:
         try:

@@ -25,7 +25,8 @@ RECORD_KEYS = ["time", "request_id", "client_ip", "client_port", "listener", "tl
                "upstream_endpoint", "status", "action", "reason", "phase", "bytes_in", "bytes_out",
                "duration_us", "upstream_duration_us", "late_reset", "waf_mode",
                "inbound_anomaly_score", "outbound_anomaly_score", "rules", "intervention", "waf_error",
-               "rate_limits"]
+               "rate_limits", "canonical_target", "body_parser", "body_inspection",
+               "canonical_anomalies", "signature_mode", "signature_score", "signatures"]
 
 
 def run_cli(*args, cwd=None):

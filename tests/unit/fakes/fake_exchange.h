@@ -128,8 +128,23 @@ class FakeExchange final : public Exchange {
   const DecisionRecord& record() const override { return record_; }
   WorkerContext& worker() override { return worker_; }
   void resume(Verdict v) override { resumed_.push_back(v); }
+  const canonical::CanonicalRequest* canonicalRequest() const override { return canonical_.get(); }
+  void setCanonicalRequest(std::shared_ptr<const canonical::CanonicalRequest> view) override {
+    canonical_ = std::move(view);
+  }
+  // The fake accepts a replacement whenever a body is set (tests drive the buffered phase).
+  bool replaceRequestBody(std::string body) override {
+    body_ = std::move(body);
+    body_replaced_ = true;
+    return true;
+  }
+  const std::string& body() const { return body_; }
+  bool bodyReplaced() const { return body_replaced_; }
 
  private:
+  std::shared_ptr<const canonical::CanonicalRequest> canonical_;
+  std::string body_;
+  bool body_replaced_ = false;
   TestLoop loop_;  // first: outlives the WorkerContext that uses it
   std::shared_ptr<const ConfigSnapshot> snapshot_;
   WorkerContext worker_;

@@ -235,11 +235,21 @@ const std::vector<std::string> kSchemaKeys = {"time",
                                               "rules",
                                               "intervention",
                                               "waf_error",
-                                              "rate_limits"};
+                                              "rate_limits",
+                                              "canonical_target",
+                                              "body_parser",
+                                              "body_inspection",
+                                              "canonical_anomalies",
+                                              "signature_mode",
+                                              "signature_score",
+                                              "signatures"};
 
 constexpr std::string_view kWafOffTail =
     ",\"waf_mode\":\"off\",\"inbound_anomaly_score\":-1,\"outbound_anomaly_score\":-1,"
-    "\"rules\":[],\"intervention\":null,\"waf_error\":\"\",\"rate_limits\":[]}\n";
+    "\"rules\":[],\"intervention\":null,\"waf_error\":\"\",\"rate_limits\":[],"
+    "\"canonical_target\":\"\",\"body_parser\":\"\",\"body_inspection\":\"\","
+    "\"canonical_anomalies\":[],\"signature_mode\":\"off\",\"signature_score\":-1,"
+    "\"signatures\":[]}\n";
 
 TEST_CASE("A full record has every key in schema order and one trailing newline", "[log]") {
   std::string line;
@@ -423,7 +433,7 @@ TEST_CASE("Python's json module accepts hostile records", "[log][python]") {
                                   "python3 -c 'import json,sys\n"
                                   "data = open(sys.argv[1], \"rb\").read().decode(\"utf-8\")\n"
                                   "recs = [json.loads(l) for l in data.split(\"\\n\") if l]\n"
-                                  "assert all(len(r) == 31 for r in recs)\n"
+                                  "assert all(len(r) == 38 for r in recs)\n"
                                   "print(len(recs))' ") +
                               path + " 2>&1";
   FILE* pipe = popen(command.c_str(), "r");
@@ -460,15 +470,42 @@ TEST_CASE("Rate-limit entries are serialised in order with every field", "[log]"
   r.local_reply_headers.push_back({"retry-after", "2"});  // never logged
   std::string line;
   appendDecisionRecordJson(line, r);
-  CHECK(line.ends_with(
-      ",\"rate_limits\":[{\"rule\":\"per-ip\",\"key\":\"client_ip=192.0.2.1\",\"count\":3,"
-      "\"limit\":3,\"remaining\":0,\"retry_after_ms\":1500,\"outcome\":\"limited\","
-      "\"action\":\"reject\",\"store\":\"redis\",\"store_status\":\"ok\",\"degraded\":false},"
-      "{\"rule\":\"b\",\"key\":\"client_ip=192.0.2.1\",\"count\":3,\"limit\":3,"
-      "\"remaining\":0,\"retry_after_ms\":1500,\"outcome\":\"fail_open_allowed\","
-      "\"action\":\"reject\",\"store\":\"local_fallback\",\"store_status\":\"breaker_open\","
-      "\"degraded\":true}]}\n"));
+  CHECK(line.npos !=
+        line.find(
+            ",\"rate_limits\":[{\"rule\":\"per-ip\",\"key\":\"client_ip=192.0.2.1\",\"count\":3,"
+            "\"limit\":3,\"remaining\":0,\"retry_after_ms\":1500,\"outcome\":\"limited\","
+            "\"action\":\"reject\",\"store\":\"redis\",\"store_status\":\"ok\",\"degraded\":false},"
+            "{\"rule\":\"b\",\"key\":\"client_ip=192.0.2.1\",\"count\":3,\"limit\":3,"
+            "\"remaining\":0,\"retry_after_ms\":1500,\"outcome\":\"fail_open_allowed\","
+            "\"action\":\"reject\",\"store\":\"local_fallback\",\"store_status\":\"breaker_open\","
+            "\"degraded\":true}],\"canonical_target\""));
   CHECK(line.find("retry-after") == std::string::npos);
+}
+
+TEST_CASE("Canonical view and signature matches are written in schema order", "[log]") {
+  DecisionRecord r;
+  r.canonical_target = "/a/b?q=1";
+  r.body_parser = "json";
+  r.body_inspection = "full";
+  r.canonical_anomalies.push_back("double_encoding:query_value:u");
+  r.signature_mode = "block";
+  r.signature_score = 5;
+  SignatureMatchEntry m;
+  m.id = "nosql.operator-in-name";
+  m.where = "query_name";
+  m.name = "user[$ne]";
+  m.score = 5;
+  m.action = "score";
+  m.excerpt = "user[$ne]\\x0a";
+  r.signatures.push_back(m);
+  std::string line;
+  appendDecisionRecordJson(line, r);
+  CHECK(line.ends_with(
+      ",\"canonical_target\":\"/a/b?q=1\",\"body_parser\":\"json\",\"body_inspection\":\"full\","
+      "\"canonical_anomalies\":[\"double_encoding:query_value:u\"],\"signature_mode\":\"block\","
+      "\"signature_score\":5,\"signatures\":[{\"id\":\"nosql.operator-in-name\","
+      "\"where\":\"query_name\",\"name\":\"user[$ne]\",\"score\":5,\"action\":\"score\","
+      "\"excerpt\":\"user[$ne]\\\\x0a\"}]}\n"));
 }
 
 }  // namespace
