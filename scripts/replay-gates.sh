@@ -19,6 +19,7 @@ status=0
   --ignore corpus/crs-regression.ignore.yaml --gates corpus/gates.yaml --suite crs-regression \
   --report "$reports/replay-crs-regression.json" "$corpora/crs-regression/tests" || status=1
 "$bin" replay --config corpus/configs/default-pl1-block.yaml --jobs 8 --expect block --place query \
+  --ignore corpus/payloadsallthethings.ignore.yaml \
   --gates corpus/gates.yaml --suite payloadsallthethings \
   --report "$reports/replay-payloadsallthethings.json" "$corpora/payloadsallthethings" || status=1
 # Benign corpus (corpus/benign, generated from Debian text by scripts/build-benign-corpus.py):

@@ -46,6 +46,15 @@ bool needsRecord(const Expectations& e) {
          !e.no_expect_ids.empty();
 }
 
+bool isRefusalByRampart(const StageOutcome& o) {
+  // rampart's own local reply (proxy/local_reply.cpp): {"status":N,"reason":"..."}. A request
+  // refused before any stage (an invalid byte in the target: 400; a target over the limit: 414)
+  // has no block record, yet it never reached the upstream: for a payload, that is a block.
+  if (o.status < 400 || o.status > 499) return false;
+  const std::string prefix = "{\"status\":" + std::to_string(o.status) + ",\"reason\":\"";
+  return o.body.rfind(prefix, 0) == 0;
+}
+
 StageVerdict judgeStage(const Expectations& e, const StageOutcome& o) {
   StageVerdict v;
   auto fail = [&v](std::string why) {
@@ -67,7 +76,8 @@ StageVerdict judgeStage(const Expectations& e, const StageOutcome& o) {
       error("no response: " + o.error);
       return v;
     }
-    v.blocked = o.status == e.block_status || (o.record && o.record->action == "block");
+    v.blocked = o.status == e.block_status || (o.record && o.record->action == "block") ||
+                isRefusalByRampart(o);
     if (e.payload == PayloadExpect::Block && !v.blocked) {
       fail("not blocked: HTTP " + std::to_string(o.status));
     } else if (e.payload == PayloadExpect::Pass && v.blocked) {

@@ -46,6 +46,9 @@ std::vector<std::string> ruleIdsInPattern(std::string_view pattern);
 // True when judging `e` needs the decision record.
 bool needsRecord(const Expectations& e);
 
+// A 4xx answered by rampart itself (its JSON local reply), not by the upstream.
+bool isRefusalByRampart(const StageOutcome& outcome);
+
 StageVerdict judgeStage(const Expectations& e, const StageOutcome& o);
 
 }  // namespace rampart::replay

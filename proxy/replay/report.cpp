@@ -20,7 +20,9 @@ void add(GroupSummary& g, const TestResult& r) {
   }
   if (r.kind == SuiteKind::Payload) {
     g.expect_pass = r.expect_pass;
-    if (!r.stages.empty() && r.stages.front().got_response) {
+    // An ignored payload (a list entry that is no attack on its own, listed with its reason)
+    // counts for neither side of the block rate.
+    if (r.outcome != Outcome::Ignored && !r.stages.empty() && r.stages.front().got_response) {
       ++g.responded;
       if (r.blocked) ++g.blocked;
     }

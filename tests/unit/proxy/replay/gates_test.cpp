@@ -92,6 +92,16 @@ benign: {max_false_positive_rate: 10}
     CHECK_FALSE(find(*r, "min_block_rate[xss]")->met);  // absent from the run
     CHECK(find(*r, "min_block_rate[lfi]")->met);        // 100 >= 90 via "*"
   }
+  SECTION("an ignored payload (no attack on its own) counts for neither side of the rate") {
+    const auto P = SuiteKind::Payload;
+    const RunSummary s = summarise({result("sqli", Outcome::Passed, P, true),
+                                    result("sqli", Outcome::Ignored, P, false),
+                                    result("sqli", Outcome::Ignored, P, false)});
+    auto r = evaluateGates(*gates, "payloads", s);
+    REQUIRE(r);
+    CHECK(find(*r, "min_block_rate[sqli]")->got == 100);
+    CHECK(s.groups.front().ignored == 2);
+  }
   SECTION("false-positive rate of an --expect pass suite") {
     const auto P = SuiteKind::Payload;
     std::vector<TestResult> v;

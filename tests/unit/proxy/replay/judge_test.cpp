@@ -121,6 +121,17 @@ TEST_CASE("payload expectations: block and pass", "[replay][judge]") {
   CHECK_FALSE(v.blocked);
   block.block_status = 406;
   CHECK(judgeStage(block, response(406, {}, false)).blocked);
+  // Refused by rampart before any stage (400 invalid byte, 414 target too long): blocked; the
+  // same status from the upstream with its own body is not.
+  block.block_status = 403;
+  StageOutcome refused = response(414, {}, false);
+  refused.body = "{\"status\":414,\"reason\":\"uri_too_long\"}";
+  CHECK(judgeStage(block, refused).blocked);
+  refused.body = "<html>414</html>";
+  CHECK_FALSE(judgeStage(block, refused).blocked);
+  refused.status = 200;
+  refused.body = "{\"status\":200,\"reason\":\"ok\"}";
+  CHECK_FALSE(judgeStage(block, refused).blocked);
 
   Expectations pass;
   pass.payload = PayloadExpect::Pass;
