@@ -183,6 +183,13 @@ def test_H2c_And_H2Tls_CanonicalAndSignatures(rampart):
                        [rampart.https_url + "/sig/a/./b//c?x=%41"])
     assert res.http_version == "2" and res.status == 200
     assert res.json()["path"] == "/sig/a/b/c?x=A"
+    # The canonical form body (first-wins) goes upstream over h2 too, with its own length.
+    res = rampart.curl(["--http2-prior-knowledge", "-X", "POST", "-H",
+                        "Content-Type: application/x-www-form-urlencoded",
+                        "--data-binary", "a=1&a=2&b=3", rampart.http_url + "/lenient/f?a=1&a=2"])
+    assert res.http_version == "2" and res.status == 200, res.body
+    assert res.json()["path"] == "/lenient/f?a=1"
+    assert res.json()["body_length"] == len("a=1&b=3")
 
 
 @pipeline()
