@@ -84,3 +84,27 @@ h2load_latency() {  # $1 h2load --log-file -> "p50_ms p99_ms max_ms responses st
       END { if (NR == 0) { print "? ? ? 0", ok; exit }
             printf "%.3f %.3f %.3f %d %d\n", at(0.5), at(0.99), v[NR] / 1000, NR, ok }'
 }
+
+require_free_ports() {  # $1 first, $2 last: exit when one of them is taken on 127.0.0.1
+  local p
+  for p in $(seq "$1" "$2"); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+      echo "port $p is in use (set BENCH_PORT_BASE)" >&2; exit 1
+    fi
+  done
+}
+
+start_run_dir() {  # $1 name: sets tmp, pids (killed at exit), clk_tck; keep=1 keeps the dir
+  tmp=$(mktemp -d "/tmp/$1.XXXXXX")
+  pids=()
+  trap run_dir_cleanup EXIT
+  trap 'exit 130' INT TERM
+  clk_tck=$(getconf CLK_TCK)
+}
+
+run_dir_cleanup() {
+  local p
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  if [[ ${keep:-0} == 1 ]]; then echo "temp dir kept: $tmp" >&2; else rm -rf "$tmp"; fi
+}

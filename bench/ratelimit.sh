@@ -98,24 +98,9 @@ i=1
 for c in "${configs[@]}"; do
   port_of[$c]=$((base + i)); admin_of[$c]=$((base + i + 1)); i=$((i + 2))
 done
-for p in $(seq "$base" $((base + 8))); do
-  if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-    echo "port $p is in use (set BENCH_PORT_BASE)" >&2; exit 1
-  fi
-done
+require_free_ports "$base" $((base + 8))
 
-tmp=$(mktemp -d /tmp/rampart-ratelimit-bench.XXXXXX)
-pids=()
-cleanup() {
-  local p
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  if [[ $keep == 1 ]]; then echo "temp dir kept: $tmp" >&2; else rm -rf "$tmp"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-clk_tck=$(getconf CLK_TCK)
+start_run_dir rampart-ratelimit-bench
 
 # ---------------------------------------------------------------- configs
 rule_yaml() {  # $1 name, $2 key part, $3 store

@@ -65,24 +65,9 @@ port_backend=$base
 port_nginx_h1=$((base + 1)) port_nginx_tls=$((base + 2))
 port_ra_h1=$((base + 3)) port_ra_tls=$((base + 4)) port_ra_admin=$((base + 5))
 port_ral_h1=$((base + 6)) port_ral_tls=$((base + 7)) port_ral_admin=$((base + 8))
-for p in $(seq "$base" $((base + 8))); do
-  if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-    echo "port $p is in use (set BENCH_PORT_BASE)" >&2; exit 1
-  fi
-done
+require_free_ports "$base" $((base + 8))
 
-tmp=$(mktemp -d /tmp/rampart-bench.XXXXXX)
-pids=()
-cleanup() {
-  local p
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  if [[ $keep == 1 ]]; then echo "temp dir kept: $tmp" >&2; else rm -rf "$tmp"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-clk_tck=$(getconf CLK_TCK)
+start_run_dir rampart-bench
 
 # ---------------------------------------------------------------- files
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \

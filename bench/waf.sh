@@ -105,24 +105,9 @@ pkg_version() { dpkg-query -W -f '${Version}' "$1" 2>/dev/null || echo "?"; }
 base=${BENCH_PORT_BASE:-18200}
 port_backend=$base port_nginx=$((base + 1)) port_ra=$((base + 2)) port_ra_admin=$((base + 3))
 port_nginx_je=$((base + 4))
-for p in $(seq "$base" $((base + 4))); do
-  if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-    echo "port $p is in use (set BENCH_PORT_BASE)" >&2; exit 1
-  fi
-done
+require_free_ports "$base" $((base + 4))
 
-tmp=$(mktemp -d /tmp/rampart-waf-bench.XXXXXX)
-pids=()
-cleanup() {
-  local p
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  if [[ $keep == 1 ]]; then echo "temp dir kept: $tmp" >&2; else rm -rf "$tmp"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-clk_tck=$(getconf CLK_TCK)
+start_run_dir rampart-waf-bench
 
 # ---------------------------------------------------------------- files
 awk -v target=65536 -f "$assets/form.awk" </dev/null >"$tmp/form64k" 2>"$tmp/form.info"
