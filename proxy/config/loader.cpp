@@ -826,6 +826,26 @@ void readWaf(Diagnostics& diag, const YAML::Node& node, const std::string& path,
   map.uintInRange("arguments_limit", out.arguments_limit, 1, 100'000);
 }
 
+// One-of choices written as a table so the error lists what is allowed.
+template <typename Enum>
+void readChoice(Diagnostics& diag, MapReader& map, std::string_view key, Enum& out,
+                std::initializer_list<std::pair<std::string_view, Enum>> choices) {
+  auto node = map.find(key);
+  if (!node) return;
+  auto value = readString(diag, *node, map.pathOf(key));
+  if (!value) return;
+  std::vector<std::string_view> names;
+  for (const auto& [name, choice] : choices) {
+    if (*value == name) {
+      out = choice;
+      return;
+    }
+    names.push_back(name);
+  }
+  diag.fail(node->Mark(), map.pathOf(key) + ": unknown value '" + *value +
+                              "'; expected one of: " + joinWords(names));
+}
+
 void readRouteWaf(Diagnostics& diag, const YAML::Node& node, const std::string& path,
                   RouteWafConfig& out) {
   MapReader map(diag, node, path,
@@ -833,21 +853,9 @@ void readRouteWaf(Diagnostics& diag, const YAML::Node& node, const std::string& 
                  "outbound_anomaly_threshold", "rule_files", "block_status",
                  "inspect_response_body"});
   if (!map.ok()) return;
-  if (auto mode = map.find("mode")) {
-    // YAML 1.1 reads a bare `off` as a boolean; yaml-cpp keeps the scalar text, so "off" works.
-    if (auto value = readString(diag, *mode, map.pathOf("mode"))) {
-      if (*value == "off") {
-        out.mode = WafMode::Off;
-      } else if (*value == "detect") {
-        out.mode = WafMode::Detect;
-      } else if (*value == "block") {
-        out.mode = WafMode::Block;
-      } else {
-        diag.fail(mode->Mark(), map.pathOf("mode") + ": unknown WAF mode '" + *value +
-                                    "'; expected one of: off, detect, block");
-      }
-    }
-  }
+  // YAML 1.1 reads a bare `off` as a boolean; yaml-cpp keeps the scalar text, so "off" works.
+  readChoice(diag, map, "mode", out.mode,
+             {{"off", WafMode::Off}, {"detect", WafMode::Detect}, {"block", WafMode::Block}});
   map.uintInRange("paranoia_level", out.paranoia_level, 1, 4);
   map.uintInRange("inbound_anomaly_threshold", out.inbound_anomaly_threshold, 1, 10'000);
   map.uintInRange("outbound_anomaly_threshold", out.outbound_anomaly_threshold, 1, 10'000);
@@ -1036,20 +1044,9 @@ void readRouteSignatures(Diagnostics& diag, const YAML::Node& node, const std::s
                          RouteSignaturesConfig& out) {
   MapReader map(diag, node, path, {"mode", "paranoia_level"});
   if (!map.ok()) return;
-  if (auto mode = map.find("mode")) {
-    if (auto value = readString(diag, *mode, map.pathOf("mode"))) {
-      if (*value == "off") {
-        out.mode = SignatureMode::Off;
-      } else if (*value == "detect") {
-        out.mode = SignatureMode::Detect;
-      } else if (*value == "block") {
-        out.mode = SignatureMode::Block;
-      } else {
-        diag.fail(mode->Mark(), map.pathOf("mode") + ": unknown signature mode '" + *value +
-                                    "'; expected one of: off, detect, block");
-      }
-    }
-  }
+  readChoice(diag, map, "mode", out.mode,
+             {{"off", SignatureMode::Off}, {"detect", SignatureMode::Detect},
+              {"block", SignatureMode::Block}});
   map.uintInRange("paranoia_level", out.paranoia_level, 1, 4);
 }
 
@@ -1181,26 +1178,6 @@ std::string lowerCase(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return s;
-}
-
-// One-of choices written as a table so the error lists what is allowed.
-template <typename Enum>
-void readChoice(Diagnostics& diag, MapReader& map, std::string_view key, Enum& out,
-                std::initializer_list<std::pair<std::string_view, Enum>> choices) {
-  auto node = map.find(key);
-  if (!node) return;
-  auto value = readString(diag, *node, map.pathOf(key));
-  if (!value) return;
-  std::vector<std::string_view> names;
-  for (const auto& [name, choice] : choices) {
-    if (*value == name) {
-      out = choice;
-      return;
-    }
-    names.push_back(name);
-  }
-  diag.fail(node->Mark(), map.pathOf(key) + ": unknown value '" + *value +
-                              "'; expected one of: " + joinWords(names));
 }
 
 void readConditions(Diagnostics& diag, const YAML::Node& node, const std::string& path,

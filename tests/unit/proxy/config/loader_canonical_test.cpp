@@ -171,7 +171,7 @@ TEST_CASE("config loader: routes[].signatures and top-level signatures", "[confi
   CHECK(loadOk("    signatures: {mode: off}\n").routes[0].signatures.mode == SignatureMode::Off);
 
   CHECK_THAT(errorOf("    signatures:\n      mode: shadow\n"),
-             Contains("unknown signature mode 'shadow'; expected one of: off, detect, block"));
+             Contains("unknown value 'shadow'; expected one of: off, detect, block"));
   CHECK_THAT(errorOf("    signatures:\n      paranoia_level: 5\n"),
              Contains("routes[0].signatures.paranoia_level"));
   CHECK_THAT(errorOf("    signatures:\n      threshold: 5\n"), Contains("unknown key 'threshold'"));

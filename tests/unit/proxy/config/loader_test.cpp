@@ -773,7 +773,7 @@ TEST_CASE("config loader: waf", "[config][waf]") {
   }
   SECTION("mode, paranoia level and status are checked at their line") {
     CHECK_THAT(errorOf(head + "  - name: r\n    cluster: backend\n    waf: {mode: on}\n"),
-               Contains(":6:17: routes[0].waf.mode: unknown WAF mode 'on'; expected one of: "
+               Contains(":6:17: routes[0].waf.mode: unknown value 'on'; expected one of: "
                         "off, detect, block"));
     CHECK_THAT(errorOf(head + "  - name: r\n    cluster: backend\n    waf: {paranoia_level: 5}\n"),
                Contains(":6:27: routes[0].waf.paranoia_level: 5 is out of range (1..4)"));
