@@ -39,10 +39,21 @@ SOCK_TIMEOUT = 5.0
 # Small utilities
 
 
+_HANDED_OUT: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A loopback port free right now, never one this test session handed out before: the kernel
+    may give a just-closed port again, and two listeners of one rampart then collide (seen on CI:
+    admin.address equal to the TLS listener's)."""
+    for _ in range(100):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port not in _HANDED_OUT:
+            _HANDED_OUT.add(port)
+            return port
+    raise RuntimeError("no fresh free port in 100 tries")
 
 
 def to_yaml(value, indent: int = 0) -> str:
