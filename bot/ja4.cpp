@@ -48,16 +48,26 @@ std::string_view versionCode(const TlsClientHello& hello) {
     if (!isGrease(v) && v > version) version = v;
   if (version == 0) version = hello.legacy_version;
   switch (version) {
-    case 0x0304: return "13";
-    case 0x0303: return "12";
-    case 0x0302: return "11";
-    case 0x0301: return "10";
-    case 0x0300: return "s3";
-    case 0x0002: return "s2";
-    case 0xfeff: return "d1";
-    case 0xfefd: return "d2";
-    case 0xfefc: return "d3";
-    default: return "00";
+    case 0x0304:
+      return "13";
+    case 0x0303:
+      return "12";
+    case 0x0302:
+      return "11";
+    case 0x0301:
+      return "10";
+    case 0x0300:
+      return "s3";
+    case 0x0002:
+      return "s2";
+    case 0xfeff:
+      return "d1";
+    case 0xfefd:
+      return "d2";
+    case 0xfefc:
+      return "d3";
+    default:
+      return "00";
   }
 }
 
@@ -84,15 +94,18 @@ std::string twoDigits(std::size_t n) {
 
 char transportCode(Ja4Transport t) {
   switch (t) {
-    case Ja4Transport::Quic: return 'q';
-    case Ja4Transport::Dtls: return 'd';
-    case Ja4Transport::Tcp: break;
+    case Ja4Transport::Quic:
+      return 'q';
+    case Ja4Transport::Dtls:
+      return 'd';
+    case Ja4Transport::Tcp:
+      break;
   }
   return 't';
 }
 
-std::string sectionA(const TlsClientHello& hello, Ja4Transport transport,
-                     std::size_t cipher_count, std::size_t extension_count) {
+std::string sectionA(const TlsClientHello& hello, Ja4Transport transport, std::size_t cipher_count,
+                     std::size_t extension_count) {
   std::string a;
   a += transportCode(transport);
   a += versionCode(hello);
@@ -124,8 +137,7 @@ std::string extensionText(const std::vector<std::uint16_t>& extensions,
 Ja4 computeJa4(const TlsClientHello& hello, Ja4Transport transport) {
   std::vector<std::uint16_t> ciphers = withoutGrease(hello.ciphers);
   const std::vector<std::uint16_t> all_extensions = withoutGrease(hello.extensions);
-  const std::vector<std::uint16_t> signature_algorithms =
-      withoutGrease(hello.signature_algorithms);
+  const std::vector<std::uint16_t> signature_algorithms = withoutGrease(hello.signature_algorithms);
   // SNI and ALPN are already in section a; leaving them out of c keeps c the same whether the
   // client went to a name or an IP, and whatever it asked for.
   std::vector<std::uint16_t> extensions;
@@ -140,8 +152,8 @@ Ja4 computeJa4(const TlsClientHello& hello, Ja4Transport transport) {
   const std::string extension_text = extensionText(extensions, signature_algorithms);
 
   Ja4 out;
-  out.fingerprint = a + '_' + hashOrZeros(ciphers, cipher_text) + '_' +
-                    hashOrZeros(extensions, extension_text);
+  out.fingerprint =
+      a + '_' + hashOrZeros(ciphers, cipher_text) + '_' + hashOrZeros(extensions, extension_text);
   out.raw = a + '_' + cipher_text + '_' + extension_text;
   return out;
 }
@@ -149,8 +161,7 @@ Ja4 computeJa4(const TlsClientHello& hello, Ja4Transport transport) {
 std::string computeJa4Original(const TlsClientHello& hello, Ja4Transport transport) {
   const std::vector<std::uint16_t> ciphers = withoutGrease(hello.ciphers);
   const std::vector<std::uint16_t> extensions = withoutGrease(hello.extensions);
-  const std::vector<std::uint16_t> signature_algorithms =
-      withoutGrease(hello.signature_algorithms);
+  const std::vector<std::uint16_t> signature_algorithms = withoutGrease(hello.signature_algorithms);
   return sectionA(hello, transport, ciphers.size(), extensions.size()) + '_' +
          hashOrZeros(ciphers, hexList(ciphers)) + '_' +
          hashOrZeros(extensions, extensionText(extensions, signature_algorithms));

@@ -30,8 +30,8 @@ class Reader {
   }
   bool u24(std::size_t& v) {
     if (left() < 3) return false;
-    v = static_cast<std::size_t>(bytes_[pos_]) << 16 | static_cast<std::size_t>(bytes_[pos_ + 1]) << 8 |
-        bytes_[pos_ + 2];
+    v = static_cast<std::size_t>(bytes_[pos_]) << 16 |
+        static_cast<std::size_t>(bytes_[pos_ + 1]) << 8 | bytes_[pos_ + 2];
     pos_ += 3;
     return true;
   }

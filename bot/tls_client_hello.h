@@ -5,9 +5,10 @@
 // Why our own parser and not OpenSSL's client-hello callback getters: in OpenSSL 3.0,
 // SSL_client_hello_get1_extensions_present() and SSL_client_hello_get0_ext() only see the
 // extensions OpenSSL itself implements (ssl/statem/extensions.c verify_extension() drops unknown
-// types), and SSL_client_hello_get_extension_order() only exists from 3.2. GREASE, compress_certificate
-// (0x001b), ALPS (0x4469), ECH (0xfe0d)... would be missing, so every browser's extension count
-// and hash would be wrong. The raw message (bot/tls_fingerprint_capture.h) has them all.
+// types), and SSL_client_hello_get_extension_order() only exists from 3.2. GREASE,
+// compress_certificate (0x001b), ALPS (0x4469), ECH (0xfe0d)... would be missing, so every
+// browser's extension count and hash would be wrong. The raw message
+// (bot/tls_fingerprint_capture.h) has them all.
 #pragma once
 
 #include <cstddef>
@@ -19,9 +20,7 @@
 namespace rampart::bot {
 
 // RFC 8701 GREASE values: 0x0a0a, 0x1a1a, ... 0xfafa (both bytes equal, low nibble 0xa).
-constexpr bool isGrease(std::uint16_t v) {
-  return (v >> 8) == (v & 0xff) && (v & 0x0f) == 0x0a;
-}
+constexpr bool isGrease(std::uint16_t v) { return (v >> 8) == (v & 0xff) && (v & 0x0f) == 0x0a; }
 
 // The fields of one ClientHello that fingerprints read. Lists keep the wire order and GREASE
 // values (each fingerprint decides what to drop); each holds at most kMaxListEntries, the rest is
@@ -29,10 +28,10 @@ constexpr bool isGrease(std::uint16_t v) {
 struct TlsClientHello {
   static constexpr std::size_t kMaxListEntries = 128;
 
-  std::uint16_t legacy_version = 0;            // ClientHello.legacy_version (0x0303 for 1.2/1.3)
-  std::vector<std::uint16_t> ciphers;          // cipher_suites
-  std::vector<std::uint16_t> extensions;       // extension types
-  std::vector<std::uint16_t> supported_versions;    // 0x002b
+  std::uint16_t legacy_version = 0;               // ClientHello.legacy_version (0x0303 for 1.2/1.3)
+  std::vector<std::uint16_t> ciphers;             // cipher_suites
+  std::vector<std::uint16_t> extensions;          // extension types
+  std::vector<std::uint16_t> supported_versions;  // 0x002b
   std::vector<std::uint16_t> signature_algorithms;  // 0x000d
   std::vector<std::uint16_t> supported_groups;      // 0x000a
   std::vector<std::uint8_t> ec_point_formats;       // 0x000b

@@ -19,8 +19,8 @@ TlsClientHello parsed(const testing::HelloSpec& spec) {
 TlsClientHello chrome143() {
   TlsClientHello h;
   h.legacy_version = 0x0303;
-  h.ciphers = {0x3a3a, 0x1301, 0x1302, 0x1303, 0xc02b, 0xc02f, 0xc02c, 0xc030, 0xcca9,
-               0xcca8, 0xc013, 0xc014, 0x009c, 0x009d, 0x002f, 0x0035};
+  h.ciphers = {0x3a3a, 0x1301, 0x1302, 0x1303, 0xc02b, 0xc02f, 0xc02c, 0xc030,
+               0xcca9, 0xcca8, 0xc013, 0xc014, 0x009c, 0x009d, 0x002f, 0x0035};
   h.extensions = {0x8a8a, 0x002d, 0x0033, 0x0010, 0xfe0d, 0x0017, 0x44cd, 0x0000, 0x000b,
                   0x000a, 0x002b, 0xff01, 0x0023, 0x0012, 0x0005, 0x000d, 0x001b, 0x2a2a};
   h.signature_algorithms = {0x0403, 0x0804, 0x0401, 0x0503, 0x0805, 0x0501, 0x0806, 0x0601};
@@ -44,8 +44,7 @@ TEST_CASE("JA4: the spec's published example, from bytes with GREASE added", "[b
   CHECK(computeJa4Original(h) == "t13d1516h2_acb858a92679_18f69afefd3d");
 }
 
-TEST_CASE("JA4: the spec's hash of an extension list without signature algorithms",
-          "[bot][ja4]") {
+TEST_CASE("JA4: the spec's hash of an extension list without signature algorithms", "[bot][ja4]") {
   // JA4.md: "0005,000a,...,ff01 = 6d807ffa2a79", no trailing underscore. The extension stays
   // (an empty signature_algorithms list) so the list is the spec's.
   testing::HelloSpec s = testing::specExampleHello();

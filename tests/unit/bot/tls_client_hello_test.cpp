@@ -93,9 +93,10 @@ TEST_CASE("parseClientHello: other handshake messages are not hellos", "[bot][tl
   CHECK(parseClientHello(Bytes{}, h) == ClientHelloParse::Malformed);
 }
 
-TEST_CASE("parseClientHello: every truncation and every bad length is Malformed, never a read "
-          "past the end",
-          "[bot][tls_client_hello]") {
+TEST_CASE(
+    "parseClientHello: every truncation and every bad length is Malformed, never a read "
+    "past the end",
+    "[bot][tls_client_hello]") {
   const Bytes full = clientHelloMessage(testing::specExampleHello());
   // Cut anywhere: the 24-bit length then promises more than is there.
   for (std::size_t n = 0; n < full.size(); ++n) {

@@ -102,13 +102,17 @@ HandshakeResult handshake(const TlsServerContext& server, const char* sni,
   for (int round = 0; round < 20 && !(client_done && server_done); ++round) {
     if (!client_done) {
       const int rc = SSL_do_handshake(client);
-      if (rc == 1) client_done = true;
-      else if (SSL_get_error(client, rc) != SSL_ERROR_WANT_READ) break;
+      if (rc == 1)
+        client_done = true;
+      else if (SSL_get_error(client, rc) != SSL_ERROR_WANT_READ)
+        break;
     }
     if (!server_done) {
       const int rc = SSL_do_handshake(srv);
-      if (rc == 1) server_done = true;
-      else if (SSL_get_error(srv, rc) != SSL_ERROR_WANT_READ) break;
+      if (rc == 1)
+        server_done = true;
+      else if (SSL_get_error(srv, rc) != SSL_ERROR_WANT_READ)
+        break;
     }
   }
   r.done = client_done && server_done;
@@ -134,9 +138,10 @@ HandshakeResult handshake(const TlsServerContext& server, const char* sni,
 
 const std::regex kJa4Shape("t1[23][di]\\d{4}[0-9a-z]{2}_[0-9a-f]{12}_[0-9a-f]{12}");
 
-TEST_CASE("captureClientHello: an OpenSSL client is fingerprinted, SNI still picks the "
-          "certificate",
-          "[bot][tls_fingerprint_capture]") {
+TEST_CASE(
+    "captureClientHello: an OpenSSL client is fingerprinted, SNI still picks the "
+    "certificate",
+    "[bot][tls_fingerprint_capture]") {
   auto server = serverContext();
   const HandshakeResult r = handshake(*server, "other.example", std::string_view("\x02h2", 3));
   REQUIRE(r.done);
