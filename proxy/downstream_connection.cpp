@@ -70,6 +70,7 @@ void DownstreamConnection::start() {
     }
     SSL_set_fd(ssl_, fd_);
     SSL_set_accept_state(ssl_);
+    bot::captureClientHello(ssl_, &tls_fingerprint_);
     state_ = State::Handshaking;
   } else {
     state_ = State::Detecting;
@@ -104,6 +105,10 @@ void DownstreamConnection::doHandshake() {
     SSL_get0_alpn_selected(ssl_, &alpn, &alpn_len);
     info_.alpn.assign(reinterpret_cast<const char*>(alpn), alpn_len);
     if (const char* sni = SSL_get_servername(ssl_, TLSEXT_NAMETYPE_host_name)) info_.sni = sni;
+    // Hashed once here for the connection's life; every exchange copies the strings.
+    info_.ja4 = std::move(tls_fingerprint_.ja4);
+    info_.ja4_r = std::move(tls_fingerprint_.ja4_r);
+    info_.ja3 = std::move(tls_fingerprint_.ja3);
     io_.enableWrite(false);
     io_.enableRead(true);
     state_ = State::Active;

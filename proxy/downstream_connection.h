@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "bot/tls_fingerprint_capture.h"
 #include "proxy/api/exchange.h"
 #include "proxy/config/config.h"
 #include "proxy/event_loop.h"
@@ -102,6 +103,8 @@ class DownstreamConnection final : public Deletable {
   std::shared_ptr<const ConfigSnapshot> accept_snapshot_;
   ConnectionInfo info_;
   SSL* ssl_ = nullptr;
+  // Filled by the ClientHello capture during the handshake, then moved into info_.
+  bot::TlsFingerprint tls_fingerprint_;
   State state_ = State::Detecting;
   IoWatcher io_;
   Timer timer_;

@@ -63,6 +63,9 @@ ActiveExchange::ActiveExchange(WorkerContext& worker, DownstreamStream& downstre
   record_.tls_version = connection_.tls_version;
   record_.alpn = connection_.alpn;
   record_.sni = connection_.sni;
+  record_.ja4 = connection_.ja4;
+  record_.ja4_r = connection_.ja4_r;
+  record_.ja3 = connection_.ja3;
   record_.protocol = std::string(protocolName(request_.protocol));
   record_.method = request_.method;
   record_.authority = request_.authority;

@@ -67,6 +67,9 @@ struct DecisionRecord {
   std::string tls_version;         // empty on plain listeners
   std::string alpn;
   std::string sni;
+  std::string ja4;                 // TLS fingerprints (docs/bots.md); empty on plain listeners
+  std::string ja4_r;
+  std::string ja3;
   std::string protocol;            // "HTTP/1.1", "HTTP/2"
   std::string method;
   std::string authority;

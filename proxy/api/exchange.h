@@ -30,6 +30,11 @@ struct ConnectionInfo {
   std::string tls_version;  // "TLSv1.3", empty on plain
   std::string alpn;         // "h2", "http/1.1", empty when none was negotiated
   std::string sni;          // server name the client asked for, empty when none
+  // TLS client fingerprints of the ClientHello (bot/, docs/bots.md); empty on plain listeners
+  // and when the hello could not be fingerprinted.
+  std::string ja4;
+  std::string ja4_r;
+  std::string ja3;
 };
 
 class Exchange {

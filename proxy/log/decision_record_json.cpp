@@ -179,6 +179,9 @@ void appendDecisionRecordJson(std::string& out, const DecisionRecord& r) {
   appendStringField(out, "tls_version", r.tls_version);
   appendStringField(out, "alpn", r.alpn);
   appendStringField(out, "sni", r.sni);
+  appendStringField(out, "ja4", r.ja4);
+  appendStringField(out, "ja4_r", r.ja4_r);
+  appendStringField(out, "ja3", r.ja3);
   appendStringField(out, "protocol", r.protocol);
   appendStringField(out, "method", r.method);
   appendStringField(out, "authority", r.authority);

@@ -21,7 +21,7 @@ from conftest import BINARY, REPO, RawConn
 import h2util
 
 RECORD_KEYS = ["time", "request_id", "client_ip", "client_port", "listener", "tls_version", "alpn",
-               "sni", "protocol", "method", "authority", "path", "route", "upstream_cluster",
+               "sni", "ja4", "ja4_r", "ja3", "protocol", "method", "authority", "path", "route", "upstream_cluster",
                "upstream_endpoint", "status", "action", "reason", "phase", "bytes_in", "bytes_out",
                "duration_us", "upstream_duration_us", "late_reset", "waf_mode",
                "inbound_anomaly_score", "outbound_anomaly_score", "rules", "intervention", "waf_error",

@@ -186,6 +186,9 @@ DecisionRecord fullRecord() {
   r.tls_version = "TLSv1.3";
   r.alpn = "h2";
   r.sni = "shop.example";
+  r.ja4 = "t13d1516h2_8daaf6152771_e5627efa2ab1";
+  r.ja4_r = "t13d1516h2_002f,0035_0005,000a_0403";
+  r.ja3 = "98487aa16281980e7d1120d399efb6a4";
   r.protocol = "HTTP/2";
   r.method = "GET";
   r.authority = "shop.example";
@@ -213,6 +216,9 @@ const std::vector<std::string> kSchemaKeys = {"time",
                                               "tls_version",
                                               "alpn",
                                               "sni",
+                                              "ja4",
+                                              "ja4_r",
+                                              "ja3",
                                               "protocol",
                                               "method",
                                               "authority",
@@ -263,6 +269,9 @@ TEST_CASE("A full record has every key in schema order and one trailing newline"
         "{\"time\":\"2026-11-23T10:00:00.123456Z\",\"request_id\":\"01JDQ7Z3K8M2\","
         "\"client_ip\":\"203.0.113.7\",\"client_port\":51234,\"listener\":\"public_https\","
         "\"tls_version\":\"TLSv1.3\",\"alpn\":\"h2\",\"sni\":\"shop.example\","
+        "\"ja4\":\"t13d1516h2_8daaf6152771_e5627efa2ab1\","
+        "\"ja4_r\":\"t13d1516h2_002f,0035_0005,000a_0403\","
+        "\"ja3\":\"98487aa16281980e7d1120d399efb6a4\","
         "\"protocol\":\"HTTP/2\",\"method\":\"GET\",\"authority\":\"shop.example\","
         "\"path\":\"/search?q=%27+or+1%3D1\",\"route\":\"shop\","
         "\"upstream_cluster\":\"shop_backend\",\"upstream_endpoint\":\"127.0.0.1:9000\","
@@ -433,7 +442,7 @@ TEST_CASE("Python's json module accepts hostile records", "[log][python]") {
                                   "python3 -c 'import json,sys\n"
                                   "data = open(sys.argv[1], \"rb\").read().decode(\"utf-8\")\n"
                                   "recs = [json.loads(l) for l in data.split(\"\\n\") if l]\n"
-                                  "assert all(len(r) == 38 for r in recs)\n"
+                                  "assert all(len(r) == 41 for r in recs)\n"
                                   "print(len(recs))' ") +
                               path + " 2>&1";
   FILE* pipe = popen(command.c_str(), "r");
