@@ -1,7 +1,5 @@
 #include "bot/tls_fingerprint_capture.h"
 
-#include <new>
-
 #include "bot/ja3.h"
 #include "bot/ja4.h"
 #include "bot/tls_client_hello.h"
@@ -50,7 +48,7 @@ TlsFingerprint fingerprintHandshakeMessage(const std::uint8_t* message, std::siz
     out.ja4_r = std::move(ja4.raw);
     out.ja3 = computeJa3(hello).hash;
     out.status = TlsFingerprint::Status::Fingerprinted;
-  } catch (const std::bad_alloc&) {
+  } catch (...) {  // bad_alloc, or anything else: no exception may cross OpenSSL's C frames
     out = TlsFingerprint{};
     out.status = TlsFingerprint::Status::Failed;
   }
