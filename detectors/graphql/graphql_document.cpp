@@ -2,7 +2,7 @@
 
 #include <optional>
 
-#include "detectors/graphql/utf8_encode.h"
+#include "detectors/canonical/utf8_validation.h"
 
 namespace rampart::graphql {
 
@@ -186,7 +186,7 @@ class DocumentReader {
           case 'u': {
             std::uint32_t cp = 0;
             if (!unicodeEscape(cp)) return fail(DocumentStatus::BadString);
-            appendUtf8(value, cp);
+            canonical::appendUtf8(value, cp);
             break;
           }
           default: return fail(DocumentStatus::BadString);

@@ -4,7 +4,7 @@
 #include <vector>
 
 #include "detectors/graphql/graphql_document.h"
-#include "detectors/graphql/utf8_encode.h"
+#include "detectors/canonical/utf8_validation.h"
 
 namespace rampart::graphql {
 
@@ -247,7 +247,7 @@ class JsonWalker {
         if (!hex4(low) || low < 0xDC00 || low > 0xDFFF) return false;
         cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
       }
-      if (out) appendUtf8(*out, cp);
+      if (out) canonical::appendUtf8(*out, cp);
     }
   }
 

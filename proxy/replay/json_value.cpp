@@ -2,6 +2,8 @@
 
 #include <cstdint>
 
+#include "detectors/canonical/utf8_validation.h"
+
 namespace rampart::replay {
 namespace {
 
@@ -71,24 +73,6 @@ class Parser {
     return -1;
   }
 
-  static void appendUtf8(std::string& out, std::uint32_t cp) {
-    if (cp < 0x80) {
-      out.push_back(static_cast<char>(cp));
-    } else if (cp < 0x800) {
-      out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-      out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else if (cp < 0x10000) {
-      out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-      out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-      out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else {
-      out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-      out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-      out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-      out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    }
-  }
-
   bool string(std::string& out) {
     ++pos_;  // opening quote
     out.clear();
@@ -122,7 +106,7 @@ class Parser {
           if (cp < 0x100) {
             out.push_back(static_cast<char>(cp));
           } else {
-            appendUtf8(out, cp);
+            canonical::appendUtf8(out, cp);
           }
           break;
         }
