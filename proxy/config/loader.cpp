@@ -31,6 +31,8 @@
 #include <utility>
 #include <vector>
 
+#include "proxy/config/spelling_hint.h"
+
 namespace rampart {
 namespace {
 
@@ -81,44 +83,6 @@ class Diagnostics {
   std::string source_name_;
   std::optional<Error> error_;
 };
-
-std::string joinWords(const std::vector<std::string_view>& words) {
-  std::string out;
-  for (std::string_view word : words) {
-    if (!out.empty()) out += ", ";
-    out += word;
-  }
-  return out;
-}
-
-std::size_t editDistance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> previous(b.size() + 1), current(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) previous[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    current[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t substitution = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
-      current[j] = std::min({previous[j] + 1, current[j - 1] + 1, substitution});
-    }
-    std::swap(previous, current);
-  }
-  return previous[b.size()];
-}
-
-// "did you mean" only for near misses, so the hint is never a wild guess.
-std::optional<std::string_view> closestKey(std::string_view key,
-                                           const std::vector<std::string_view>& allowed) {
-  std::optional<std::string_view> best;
-  std::size_t best_distance = std::max<std::size_t>(2, key.size() / 4) + 1;
-  for (std::string_view candidate : allowed) {
-    const std::size_t distance = editDistance(key, candidate);
-    if (distance < best_distance) {
-      best = candidate;
-      best_distance = distance;
-    }
-  }
-  return best;
-}
 
 std::string describe(const YAML::Node& node) {
   switch (node.Type()) {
@@ -231,7 +195,7 @@ class MapReader {
       if (std::find(allowed_.begin(), allowed_.end(), name) == allowed_.end()) {
         std::string message =
             "unknown key '" + name + "' " + where() + "; expected one of: " + joinWords(allowed_);
-        if (auto hint = closestKey(name, allowed_)) {
+        if (auto hint = closestWord(name, allowed_)) {
           message += " (did you mean '" + std::string(*hint) + "'?)";
         }
         diag_.fail(key.Mark(), message);
