@@ -1047,6 +1047,20 @@ void readSignatures(Diagnostics& diag, const YAML::Node& node, const std::string
   }
 }
 
+// `path_prefix` of a route or a rate-limit match: a path, so it starts with '/'.
+void readPathPrefix(Diagnostics& diag, MapReader& map, std::string& out) {
+  auto prefix = map.find("path_prefix");
+  if (!prefix) return;
+  if (auto value = readString(diag, *prefix, map.pathOf("path_prefix"))) {
+    if (value->empty() || value->front() != '/') {
+      diag.fail(prefix->Mark(),
+                map.pathOf("path_prefix") + ": must start with '/', got '" + *value + "'");
+    } else {
+      out = *value;
+    }
+  }
+}
+
 void readRoute(Diagnostics& diag, const YAML::Node& node, const std::string& path,
                const std::vector<ClusterConfig>& clusters, RouteConfig& out) {
   MapReader map(diag, node, path,
@@ -1068,16 +1082,7 @@ void readRoute(Diagnostics& diag, const YAML::Node& node, const std::string& pat
       out.hosts = std::move(*checked);
     }
   }
-  if (auto prefix = map.find("path_prefix")) {
-    if (auto value = readString(diag, *prefix, map.pathOf("path_prefix"))) {
-      if (value->empty() || value->front() != '/') {
-        diag.fail(prefix->Mark(),
-                  map.pathOf("path_prefix") + ": must start with '/', got '" + *value + "'");
-      } else {
-        out.path_prefix = *value;
-      }
-    }
-  }
+  readPathPrefix(diag, map, out.path_prefix);
   if (auto cluster = map.require("cluster")) {
     if (auto value = readNonEmptyString(diag, *cluster, map.pathOf("cluster"))) {
       const bool known = std::any_of(clusters.begin(), clusters.end(),
@@ -1197,16 +1202,7 @@ void readRateLimitMatch(Diagnostics& diag, const YAML::Node& node, const std::st
       out.methods = std::move(*checked);
     }
   }
-  if (auto prefix = map.find("path_prefix")) {
-    if (auto value = readString(diag, *prefix, map.pathOf("path_prefix"))) {
-      if (value->empty() || value->front() != '/') {
-        diag.fail(prefix->Mark(),
-                  map.pathOf("path_prefix") + ": must start with '/', got '" + *value + "'");
-      } else {
-        out.path_prefix = *value;
-      }
-    }
-  }
+  readPathPrefix(diag, map, out.path_prefix);
   if (auto list = map.find("headers")) readConditions(diag, *list, map.pathOf("headers"), true, out.headers);
   if (auto list = map.find("query")) readConditions(diag, *list, map.pathOf("query"), false, out.query);
 }
