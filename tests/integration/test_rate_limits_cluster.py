@@ -178,7 +178,9 @@ def test_H1_ClusterPrimaryFailoverKeepsLimits(make_rampart, cluster):
                   "connect_timeout_ms": 200, "breaker": {"failures": 3, "open_ms": 200}},
         "rules": [rule]})
     assert [r.get("/").status for _ in range(5)] == [200] * 5
-    time.sleep(0.2)  # let the replica copy the count (asynchronous replication)
+    # Replication is asynchronous: wait until the replica acknowledged the count (a fixed sleep
+    # was too short under ASan on a loaded machine).
+    assert cluster.cli(primary, "WAIT", "1", "5000").strip() == "1"
     cluster.kill(primary)
     killed = time.monotonic()
     during = []
