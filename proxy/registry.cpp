@@ -23,11 +23,19 @@ std::string_view phaseName(Phase p) {
 }
 
 const std::vector<StageRegistration>& registeredStages() {
-  // Pipeline order. Later issues insert: bot fingerprints (Connection), bot score
-  // (RequestHeaders).
+  // Pipeline order.
   static const std::vector<StageRegistration> stages = {
       {"rampart.protocol_sanity", Phase::RequestHeaders, StageTrust::ParsesUntrustedInput,
        StageMaturity::Stable},
+      // Client intelligence (bot/): GeoIP/ASN and IP lists with per-route allow/deny/challenge.
+      {"rampart.client_intel", Phase::RequestHeaders, StageTrust::ParsesUntrustedInput,
+       StageMaturity::Experimental},
+      // Bot score from fingerprints, User-Agent consistency and behaviour; per-route policy.
+      {"rampart.bot", Phase::RequestHeaders, StageTrust::ParsesUntrustedInput,
+       StageMaturity::Experimental},
+      // Proof-of-work challenge and clearance cookie: acts on record.challenge_requested_by.
+      {"rampart.challenge", Phase::RequestHeaders, StageTrust::ParsesUntrustedInput,
+       StageMaturity::Experimental},
       // Rate limits (state/): cheap and early, before the WAF spends time on the request; only
       // built when rate_limits.rules is not empty.
       {"rampart.rate_limit", Phase::RequestHeaders, StageTrust::ParsesUntrustedInput,

@@ -58,6 +58,13 @@ struct RateLimitEntry {
   bool degraded = false;           // the decision was taken without the configured store
 };
 
+// One component of the bot score (bot/bot_score.h): what was seen and how much it moved the score.
+struct BotScoreComponent {
+  std::string_view name;   // static: "ua_automation_tool", "tls_mismatch", "behaviour_rate", ...
+  int weight = 0;          // points subtracted from 99 (negative: added back)
+  std::string detail;      // bounded human-readable evidence ("claims chrome, ja4 t13d3112h2")
+};
+
 struct DecisionRecord {
   std::int64_t start_unix_us = 0;  // wall clock at request start
   std::string request_id;
@@ -107,6 +114,31 @@ struct DecisionRecord {
   std::string_view signature_mode = "off";  // off | detect | block
   int signature_score = -1;                 // -1: not scanned
   std::vector<SignatureMatchEntry> signatures;
+  // Client intelligence (bot/client_intel_stage.cpp, docs/bots.md): GeoIP/ASN and IP lists.
+  std::string country = "unknown";  // ISO 3166-1 alpha-2, or "unknown" (no database / no entry)
+  std::uint32_t asn = 0;            // 0 = unknown
+  std::string as_org = "unknown";
+  std::vector<std::string> ip_lists;  // names of the configured CIDR lists holding client_ip
+  // Bot score (bot/bot_stage.cpp, docs/bots.md).
+  int bot_score = -1;                 // 1 (automated) .. 99 (human); -1 = not scored
+  std::string_view bot_category;      // likely_human | likely_automated | automated |
+                                      // verified_bot | fake_crawler | allowlisted | "" (not scored)
+  std::string_view bot_action;        // allow | log | challenge | block | "" (no policy ran)
+  std::vector<BotScoreComponent> bot_components;
+  std::string verified_bot;           // crawler name when category is verified_bot/fake_crawler
+  std::string ua_family;              // chrome | firefox | safari | edge | curl | ... | unknown
+  std::string ua_version;             // major version, "" when unknown
+  std::string h2_fingerprint;         // SETTINGS|WINDOW_UPDATE|PRIORITY|pseudo-header order; h2 only
+  std::string header_order;           // 12-hex hash of the header-name order ("" no headers)
+  // Challenge hand-off: a stage that wants the client challenged rather than blocked (IP list,
+  // country, bot score, later rate limits) sets this to its reason ("bot_score", "ip_list:tor")
+  // and continues; the challenge stage, after them, serves the proof-of-work page unless the
+  // client holds a valid clearance cookie. "" = nobody asked.
+  std::string challenge_requested_by;
+  std::string_view challenge;   // "" | issued (page served) | passed (valid clearance) |
+                                // solved (proof accepted, cookie set) | rejected (bad proof)
+  std::string_view clearance;   // clearance cookie: absent | valid | expired | bad_signature |
+                                // wrong_client | malformed | unknown_key
   // Extra headers a stage asks its local reply to carry (Retry-After, RateLimit-Policy,
   // RateLimit on a 429). Not logged.
   std::vector<HeaderField> local_reply_headers;

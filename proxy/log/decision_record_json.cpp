@@ -280,7 +280,43 @@ void appendDecisionRecordJson(std::string& out, const DecisionRecord& r) {
     appendJsonString(out, m.excerpt);
     out += '}';
   }
-  out += "]}\n";
+  out += "],";
+  appendStringField(out, "country", r.country);
+  appendNumberField(out, "asn", r.asn);
+  appendStringField(out, "as_org", r.as_org);
+  appendKey(out, "ip_lists");
+  out += '[';
+  for (std::size_t i = 0; i < r.ip_lists.size(); ++i) {
+    if (i != 0) out += ',';
+    appendJsonString(out, r.ip_lists[i]);
+  }
+  out += "],";
+  appendNumberField(out, "bot_score", r.bot_score);
+  appendStringField(out, "bot_category", r.bot_category);
+  appendStringField(out, "bot_action", r.bot_action);
+  appendKey(out, "bot_components");
+  out += '[';
+  for (std::size_t i = 0; i < r.bot_components.size(); ++i) {
+    const BotScoreComponent& c = r.bot_components[i];
+    if (i != 0) out += ',';
+    out += '{';
+    appendStringField(out, "name", c.name);
+    appendNumberField(out, "weight", c.weight);
+    appendKey(out, "detail");
+    appendJsonString(out, c.detail);
+    out += '}';
+  }
+  out += "],";
+  appendStringField(out, "verified_bot", r.verified_bot);
+  appendStringField(out, "ua_family", r.ua_family);
+  appendStringField(out, "ua_version", r.ua_version);
+  appendStringField(out, "h2_fingerprint", r.h2_fingerprint);
+  appendStringField(out, "header_order", r.header_order);
+  appendStringField(out, "challenge_requested_by", r.challenge_requested_by);
+  appendStringField(out, "challenge", r.challenge);
+  appendKey(out, "clearance");
+  appendJsonString(out, r.clearance);
+  out += "}\n";
 }
 
 }  // namespace rampart
