@@ -143,6 +143,21 @@ struct RouteWafConfig {
   bool inspect_response_body = false;           // phase 4 for waf.response_body_mime_types
 };
 
+// Client intelligence (issue 7; docs/bots.md). Each pair is one concept: process-wide settings
+// (top-level key) and the per-route policy (route key).
+
+// Top-level `client_intel:` (GeoIP/ASN databases, CIDR lists) and route `client_policy:`.
+struct ClientIntelConfig {};
+struct RouteClientPolicyConfig {};
+
+// Top-level `bot:` (scoring, verified-bot files, behaviour tracking) and route `bot:`.
+struct BotConfig {};
+struct RouteBotConfig {};
+
+// Top-level `challenge:` (keys, difficulty, cookie) and route `challenge:`.
+struct ChallengeConfig {};
+struct RouteChallengeConfig {};
+
 struct RouteConfig {
   std::string name;
   std::vector<std::string> hosts = {"*"};  // exact ("api.example.com"), wildcard ("*.example.com"), "*"
@@ -152,6 +167,9 @@ struct RouteConfig {
   RouteWafConfig waf;
   RouteCanonicalConfig canonical;
   RouteSignaturesConfig signatures;
+  RouteClientPolicyConfig client_policy;
+  RouteBotConfig bot;
+  RouteChallengeConfig challenge;
 };
 
 // Where rampart's own rule files (rules/ in the repository) are found when the config does not
@@ -311,6 +329,9 @@ struct Config {
   WafConfig waf;
   RateLimitsConfig rate_limits;
   SignaturesConfig signatures;
+  ClientIntelConfig client_intel;
+  BotConfig bot;
+  ChallengeConfig challenge;
 };
 
 }  // namespace rampart
