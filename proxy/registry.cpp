@@ -1,5 +1,6 @@
 #include "proxy/registry.h"
 
+#include "bot/bot_stage.h"
 #include "detectors/canonical/canonical_stage.h"
 #include "detectors/modsecurity/modsecurity_stage.h"
 #include "detectors/signatures/signature_stage.h"
@@ -63,6 +64,10 @@ Result<std::vector<std::unique_ptr<StageFactory>>> buildStageFactories(
   for (const auto& registration : registeredStages()) {
     if (registration.name == "rampart.protocol_sanity") {
       factories.push_back(std::make_unique<ProtocolSanityStageFactory>(snapshot.config.limits));
+    } else if (registration.name == "rampart.bot") {
+      auto factory = bot::makeBotStageFactory(snapshot);
+      if (!factory) return factory.error();
+      if (factory.value()) factories.push_back(std::move(factory.value()));
     } else if (registration.name == "rampart.rate_limit") {
       if (auto factory = state::makeRateLimitStageFactory(snapshot))
         factories.push_back(std::move(factory));

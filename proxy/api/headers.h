@@ -90,6 +90,8 @@ struct RequestHead {
   bool chunked = false;    // h1 Transfer-Encoding: chunked
   bool has_body = false;   // false when the request is known to carry no body
   bool expect_continue = false;
+  // HTTP/2 only: the client's HTTP/2 fingerprint (bot/http2_fingerprint.h), "" on HTTP/1.
+  std::string h2_fingerprint;
 };
 
 struct ResponseHead {

@@ -150,9 +150,32 @@ struct RouteWafConfig {
 struct ClientIntelConfig {};
 struct RouteClientPolicyConfig {};
 
-// Top-level `bot:` (scoring, verified-bot files, behaviour tracking) and route `bot:`.
-struct BotConfig {};
-struct RouteBotConfig {};
+// Top-level `bot:` (behaviour tracking, verified-bot files) and route `bot:` (the policy by
+// score and category). docs/bots.md, docs/configuration.md "bot".
+enum class BehaviourKey : std::uint8_t { ClientIp, ClientIpJa4 };  // ip | ip_ja4
+struct BotConfig {
+  BehaviourKey behaviour_key = BehaviourKey::ClientIp;
+  std::uint32_t behaviour_window_s = 60;
+  std::uint32_t behaviour_max_clients = 100000;
+  std::uint32_t behaviour_max_requests_per_window = 300;  // above: behaviour_rate
+  std::uint32_t behaviour_max_auth_attempts = 10;         // above: behaviour_auth_attempts
+  // Verified crawlers: UA patterns and published address ranges; "" = the shipped
+  // rules/bots/verified-bots.yaml (RAMPART_RULES_DIR).
+  std::string verified_bots_file;
+};
+enum class BotMode : std::uint8_t { Off, Detect, Block };  // off | detect | block
+enum class BotAction : std::uint8_t { Allow, Log, Challenge, Block };
+struct RouteBotConfig {
+  BotMode mode = BotMode::Off;
+  std::uint32_t block_below = 0;       // score < this: block (0 = never by score)
+  std::uint32_t challenge_below = 30;  // score < this: challenge
+  std::uint32_t log_below = 60;        // score < this: log
+  // Categories that are blocked whatever the score (fake_crawler: a crawler UA from outside
+  // its published ranges).
+  std::vector<std::string> block_categories = {"fake_crawler"};
+  // IP lists (client_intel.ip_lists) whose clients bypass the bot policy (category allowlisted).
+  std::vector<std::string> allow_lists;
+};
 
 // Top-level `challenge:` (keys, difficulty, cookie) and route `challenge:`.
 struct ChallengeConfig {};

@@ -1047,6 +1047,67 @@ void readSignatures(Diagnostics& diag, const YAML::Node& node, const std::string
   }
 }
 
+void readRouteBot(Diagnostics& diag, const YAML::Node& node, const std::string& path,
+                  RouteBotConfig& out) {
+  MapReader map(diag, node, path,
+                {"mode", "block_below", "challenge_below", "log_below", "block_categories",
+                 "allow_lists"});
+  if (!map.ok()) return;
+  readChoice(diag, map, "mode", out.mode,
+             {{"off", BotMode::Off}, {"detect", BotMode::Detect}, {"block", BotMode::Block}});
+  map.uintInRange("block_below", out.block_below, 0, 100);
+  map.uintInRange("challenge_below", out.challenge_below, 0, 100);
+  map.uintInRange("log_below", out.log_below, 0, 100);
+  if (auto categories = map.find("block_categories")) {
+    static const std::vector<std::string_view> kCategories = {
+        "automated", "likely_automated", "fake_crawler", "verified_bot", "likely_human"};
+    auto checked = readStringList(
+        diag, *categories, map.pathOf("block_categories"),
+        [&](const YAML::Node& item, const std::string& item_path, const std::string& value) {
+          if (std::find(kCategories.begin(), kCategories.end(), value) != kCategories.end())
+            return true;
+          std::string message = item_path + ": unknown bot category '" + value +
+                                "'; expected one of: " + joinWords(kCategories);
+          if (auto hint = closestWord(value, kCategories))
+            message += " (did you mean '" + std::string(*hint) + "'?)";
+          diag.fail(item.Mark(), message);
+          return false;
+        });
+    if (checked) out.block_categories = std::move(*checked);
+  }
+  if (auto lists = map.find("allow_lists")) {
+    auto checked = readStringList(diag, *lists, map.pathOf("allow_lists"),
+                                  [](const YAML::Node&, const std::string&, const std::string&) {
+                                    return true;  // checked against client_intel.ip_lists later
+                                  });
+    if (checked) out.allow_lists = std::move(*checked);
+  }
+}
+
+void readBot(Diagnostics& diag, const YAML::Node& node, const std::string& path, BotConfig& out) {
+  MapReader map(diag, node, path, {"behaviour", "verified_bots_file"});
+  if (!map.ok()) return;
+  if (auto file = map.find("verified_bots_file")) {
+    if (auto value = readNonEmptyString(diag, *file, map.pathOf("verified_bots_file"))) {
+      if (checkReadableFile(diag, *file, map.pathOf("verified_bots_file"), *value))
+        out.verified_bots_file = *value;
+    }
+  }
+  if (auto behaviour = map.find("behaviour")) {
+    MapReader b(diag, *behaviour, map.pathOf("behaviour"),
+                {"key", "window_s", "max_clients", "max_requests_per_window",
+                 "max_auth_attempts"});
+    if (!b.ok()) return;
+    readChoice(diag, b, "key", out.behaviour_key,
+               {{"ip", BehaviourKey::ClientIp}, {"ip_ja4", BehaviourKey::ClientIpJa4}});
+    b.uintInRange("window_s", out.behaviour_window_s, 1, 86400);
+    b.uintInRange("max_clients", out.behaviour_max_clients, 64, 10'000'000);
+    b.uintInRange("max_requests_per_window", out.behaviour_max_requests_per_window, 1,
+                  1'000'000'000);
+    b.uintInRange("max_auth_attempts", out.behaviour_max_auth_attempts, 1, 1'000'000'000);
+  }
+}
+
 // `path_prefix` of a route or a rate-limit match: a path, so it starts with '/'.
 void readPathPrefix(Diagnostics& diag, MapReader& map, std::string& out) {
   auto prefix = map.find("path_prefix");
@@ -1065,7 +1126,7 @@ void readRoute(Diagnostics& diag, const YAML::Node& node, const std::string& pat
                const std::vector<ClusterConfig>& clusters, RouteConfig& out) {
   MapReader map(diag, node, path,
                 {"name", "hosts", "path_prefix", "cluster", "max_body_bytes", "waf", "canonical",
-                 "signatures"});
+                 "signatures", "bot"});
   if (!map.ok()) return;
   map.requiredNonEmptyString("name", out.name);
   if (auto hosts = map.find("hosts")) {
@@ -1100,6 +1161,7 @@ void readRoute(Diagnostics& diag, const YAML::Node& node, const std::string& pat
     readRouteCanonical(diag, *canonical, map.pathOf("canonical"), out.canonical);
   if (auto signatures = map.find("signatures"))
     readRouteSignatures(diag, *signatures, map.pathOf("signatures"), out.signatures);
+  if (auto bot = map.find("bot")) readRouteBot(diag, *bot, map.pathOf("bot"), out.bot);
 }
 
 void readRoutes(Diagnostics& diag, const YAML::Node& node, const std::string& path,
@@ -1456,7 +1518,7 @@ void readRateLimits(Diagnostics& diag, const YAML::Node& node, const std::string
 void readConfig(Diagnostics& diag, const YAML::Node& root, Config& config) {
   MapReader top(diag, root, "",
                 {"workers", "listeners", "admin", "limits", "decision_log", "forwarding",
-                 "clusters", "routes", "waf", "rate_limits", "signatures"});
+                 "clusters", "routes", "waf", "rate_limits", "signatures", "bot"});
   if (!top.ok()) return;
   top.uintInRange("workers", config.workers, 0, kMaxWorkers);
   if (auto node = top.require("listeners")) {
@@ -1474,6 +1536,7 @@ void readConfig(Diagnostics& diag, const YAML::Node& root, Config& config) {
   if (auto node = top.find("waf")) readWaf(diag, *node, "waf", config.waf);
   if (auto node = top.find("signatures"))
     readSignatures(diag, *node, "signatures", config.signatures);
+  if (auto node = top.find("bot")) readBot(diag, *node, "bot", config.bot);
   // Clusters before routes whatever their order in the file: routes refer to clusters.
   if (auto node = top.require("clusters")) readClusters(diag, *node, "clusters", config.clusters);
   if (diag.failed()) return;

@@ -1,5 +1,7 @@
 #include "proxy/http2/server_session.h"
 
+#include <algorithm>
+#include <array>
 #include <charconv>
 #include <cstring>
 
@@ -88,6 +90,7 @@ struct Http2Callbacks {
     std::string v(reinterpret_cast<const char*>(value), valuelen);
     if (frame->headers.cat != NGHTTP2_HCAT_REQUEST) return 0;  // trailers: validated, dropped
     if (!n.empty() && n[0] == ':') {
+      bot::appendPseudoHeader(st->pseudo_header_order_, n);
       if (n == ":method") st->head_.method = std::move(v);
       else if (n == ":path") st->head_.target = std::move(v);
       else if (n == ":scheme") st->head_.scheme = std::move(v);
@@ -111,9 +114,31 @@ struct Http2Callbacks {
     if (!s.countFrame(frame->hd.type, frame->hd.flags, frame->hd.length)) return 0;
     Http2Stream* st = s.stream(frame->hd.stream_id);
     switch (frame->hd.type) {
+      case NGHTTP2_SETTINGS:
+        if (!(frame->hd.flags & NGHTTP2_FLAG_ACK)) {
+          std::array<bot::Http2FingerprintBuilder::SettingEntry,
+                     bot::Http2FingerprintBuilder::kMaxSettings>
+              entries{};
+          const std::size_t n = std::min(frame->settings.niv, entries.size());
+          for (std::size_t i = 0; i < n; ++i)
+            entries[i] = {frame->settings.iv[i].settings_id, frame->settings.iv[i].value};
+          s.fingerprint_.onSettings(entries.data(), n);
+        }
+        return 0;
+      case NGHTTP2_WINDOW_UPDATE:
+        s.fingerprint_.onWindowUpdate(frame->hd.stream_id,
+                                      frame->window_update.window_size_increment);
+        return 0;
+      case NGHTTP2_PRIORITY:
+        s.fingerprint_.onPriority(frame->hd.stream_id, frame->priority.pri_spec.stream_id,
+                                  frame->priority.pri_spec.weight,
+                                  frame->priority.pri_spec.exclusive != 0);
+        return 0;
       case NGHTTP2_HEADERS:
         if (st == nullptr) return 0;
         if (frame->headers.cat == NGHTTP2_HCAT_REQUEST) {
+          s.fingerprint_.freeze();
+          st->head_.h2_fingerprint = bot::http2Fingerprint(s.fingerprint_, st->pseudo_header_order_);
           if (s.streams_in_headers_ > 0 && --s.streams_in_headers_ == 0) s.updateIdleTimer();
           s.onRequestHeadersComplete(*st, frame->hd.flags & NGHTTP2_FLAG_END_STREAM);
         } else if ((frame->hd.flags & NGHTTP2_FLAG_END_STREAM) && st->exchange_ != nullptr) {

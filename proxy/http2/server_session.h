@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 
+#include "bot/http2_fingerprint.h"
 #include "proxy/downstream_connection.h"
 #include "proxy/downstream_stream.h"
 #include "proxy/exchange.h"
@@ -50,6 +51,7 @@ class Http2Stream final : public DownstreamStream, public Deletable {
   std::size_t header_count_ = 0;
   std::string_view header_error_;    // set when a limit was passed while headers arrived
   std::uint16_t header_error_status_ = 0;
+  std::string pseudo_header_order_;  // "m,a,s,p" (bot/http2_fingerprint.h)
   std::unique_ptr<ActiveExchange> exchange_;
   std::string pending_;              // response body not yet handed to nghttp2
   bool response_end_ = false;
@@ -89,6 +91,7 @@ class Http2ServerSession final : public ServerCodec {
 
   DownstreamConnection& connection_;
   nghttp2_session* session_ = nullptr;
+  bot::Http2FingerprintBuilder fingerprint_;
   std::map<std::int32_t, std::unique_ptr<Http2Stream>> streams_;
   std::size_t streams_in_headers_ = 0;
   bool draining_ = false;

@@ -96,6 +96,14 @@ namespace rampart {
   X(signature_shadow_blocks_total,                                                            \
     "Requests a signature stage in detect mode would have refused.")                          \
   X(signature_errors_total, "Signature scans that failed (engine error; block mode: 500).")    \
+  X(bot_scored_total, "Requests the bot stage scored.")                                        \
+  X(bot_allowed_total, "Scored requests the route's bot policy allowed.")                     \
+  X(bot_logged_total, "Scored requests below bot.log_below (logged, allowed).")               \
+  X(bot_challenge_requests_total,                                                             \
+    "Scored requests below bot.challenge_below (handed to the challenge stage).")            \
+  X(bot_blocked_total, "Requests the bot policy refused (403 by score or category).")         \
+  X(bot_shadow_total, "Bot challenges/blocks not enforced because the route is in detect mode.") \
+  X(bot_errors_total, "Requests the bot stage could not score (allocation failure).")         \
   X(rate_limit_redis_breaker_opened_total, "Redis circuit breaker transitions to open.")      \
   X(rate_limit_redis_breaker_closed_total,                                                    \
     "Redis circuit breaker transitions back to closed (a probe succeeded).")
