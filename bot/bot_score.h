@@ -36,7 +36,7 @@ inline constexpr int kWeightUaScanner = 95;
 inline constexpr int kWeightUaTool = 80;
 inline constexpr int kWeightUaEmpty = 70;
 inline constexpr int kWeightUaCrawler = 70;
-inline constexpr int kWeightUaHeadless = 60;
+inline constexpr int kWeightUaHeadless = 75;
 inline constexpr int kWeightUaUnknown = 40;
 inline constexpr int kWeightFakeCrawler = 90;
 
