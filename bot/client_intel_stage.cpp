@@ -42,8 +42,10 @@ Verdict ClientIntelStage::onRequestHeaders(Exchange& ex) noexcept {
       }
       // A single file configured as both databases is walked once.
       const bool shared = config.country_db && config.country_db == config.asn_db;
-      if (config.country_db) countLookup(stats, config.country_db->lookup(*address, {true, shared}, geo));
-      if (config.asn_db && !shared) countLookup(stats, config.asn_db->lookup(*address, {false, true}, geo));
+      if (config.country_db)
+        countLookup(stats, config.country_db->lookup(*address, {true, shared}, geo));
+      if (config.asn_db && !shared)
+        countLookup(stats, config.asn_db->lookup(*address, {false, true}, geo));
     } else {
       stats.inc(Counter::client_intel_unparsable_addresses_total);
     }
@@ -109,13 +111,15 @@ Result<std::unique_ptr<ClientIntelStageFactory>> makeClientIntelStageFactory(
     const ConfigSnapshot& snapshot) {
   const Config& config = snapshot.config;
   const ClientIntelConfig& intel = config.client_intel;
-  const bool any_policy = std::any_of(config.routes.begin(), config.routes.end(),
-                                      [](const RouteConfig& r) { return r.client_policy.configured; });
+  const bool any_policy =
+      std::any_of(config.routes.begin(), config.routes.end(),
+                  [](const RouteConfig& r) { return r.client_policy.configured; });
   if (!intel.configured && !any_policy) return std::unique_ptr<ClientIntelStageFactory>();
 
   auto stage_config = std::make_shared<ClientIntelStageConfig>();
-  const auto openDatabase = [](const std::string& key, const std::string& path)
-      -> Result<std::shared_ptr<const GeoIpDatabase>> {
+  const auto openDatabase =
+      [](const std::string& key,
+         const std::string& path) -> Result<std::shared_ptr<const GeoIpDatabase>> {
     auto db = GeoIpDatabase::open(path);
     if (!db) {
       Error error = db.error();

@@ -27,11 +27,16 @@ std::uint32_t numberAt(MMDB_entry_s entry, Path... path) {
   MMDB_entry_data_s data{};
   if (MMDB_get_value(&entry, &data, path..., nullptr) != MMDB_SUCCESS || !data.has_data) return 0;
   switch (data.type) {
-    case MMDB_DATA_TYPE_UINT16: return data.uint16;
-    case MMDB_DATA_TYPE_UINT32: return data.uint32;
-    case MMDB_DATA_TYPE_UINT64: return data.uint64 > UINT32_MAX ? 0 : static_cast<std::uint32_t>(data.uint64);
-    case MMDB_DATA_TYPE_INT32: return data.int32 < 0 ? 0 : static_cast<std::uint32_t>(data.int32);
-    default: return 0;
+    case MMDB_DATA_TYPE_UINT16:
+      return data.uint16;
+    case MMDB_DATA_TYPE_UINT32:
+      return data.uint32;
+    case MMDB_DATA_TYPE_UINT64:
+      return data.uint64 > UINT32_MAX ? 0 : static_cast<std::uint32_t>(data.uint64);
+    case MMDB_DATA_TYPE_INT32:
+      return data.int32 < 0 ? 0 : static_cast<std::uint32_t>(data.int32);
+    default:
+      return 0;
   }
 }
 

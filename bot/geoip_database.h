@@ -46,8 +46,8 @@ struct GeoFieldsWanted {
 
 class GeoIpDatabase {
  public:
-  // Errors: Error{Config, "config_invalid", detail "PATH: cannot open GeoIP database: <libmaxminddb's
-  // message>"}.
+  // Errors: Error{Config, "config_invalid", detail "PATH: cannot open GeoIP database:
+  // <libmaxminddb's message>"}.
   static Result<std::shared_ptr<const GeoIpDatabase>> open(const std::string& path);
 
   ~GeoIpDatabase();

@@ -43,7 +43,7 @@ class IpList {
 
   bool contains(const IpAddress& address) const;
 
-  std::size_t entries() const { return entries_; }  // lines that held an entry
+  std::size_t entries() const { return entries_; }     // lines that held an entry
   std::size_t v4Ranges() const { return v4_.size(); }  // after merging
   std::size_t v6Ranges() const { return v6_.size(); }
   const std::vector<IpRange<std::uint32_t>>& v4() const { return v4_; }

@@ -27,8 +27,8 @@ std::vector<FileStamp> stampFiles(const std::vector<std::string>& paths) {
     struct stat info {};
     if (::stat(path.c_str(), &info) == 0) {
       stamp.exists = true;
-      stamp.mtime_ns = static_cast<std::int64_t>(info.st_mtim.tv_sec) * 1'000'000'000 +
-                       info.st_mtim.tv_nsec;
+      stamp.mtime_ns =
+          static_cast<std::int64_t>(info.st_mtim.tv_sec) * 1'000'000'000 + info.st_mtim.tv_nsec;
       stamp.size = static_cast<std::int64_t>(info.st_size);
       stamp.inode = static_cast<std::uint64_t>(info.st_ino);
     }

@@ -48,14 +48,16 @@ struct Harness {
   std::unique_ptr<Stage> stage;
 };
 
-TEST_CASE("client intel stage: not built without client_intel or client_policy", "[bot][client_intel_stage]") {
+TEST_CASE("client intel stage: not built without client_intel or client_policy",
+          "[bot][client_intel_stage]") {
   auto snapshot = test::makeTestSnapshot();
   auto made = makeClientIntelStageFactory(*snapshot);
   REQUIRE(made);
   CHECK(made.value() == nullptr);
 }
 
-TEST_CASE("client intel stage: no database, geo fields unknown, nothing blocks", "[bot][client_intel_stage]") {
+TEST_CASE("client intel stage: no database, geo fields unknown, nothing blocks",
+          "[bot][client_intel_stage]") {
   Config config = test::makeTestConfig();
   config.client_intel.configured = true;
   config.routes[0].client_policy.configured = true;
@@ -112,7 +114,8 @@ TEST_CASE("client intel stage: lists, deny, challenge and allow", "[bot][client_
   CHECK(h.counter(Counter::client_policy_allow_listed_total) == 1);
 }
 
-TEST_CASE("client intel stage: detect mode records and counts, never acts", "[bot][client_intel_stage]") {
+TEST_CASE("client intel stage: detect mode records and counts, never acts",
+          "[bot][client_intel_stage]") {
   TempList abusers("abusers_detect", "203.0.113.66\n");
   Config config = test::makeTestConfig();
   config.client_intel.configured = true;
@@ -128,7 +131,8 @@ TEST_CASE("client intel stage: detect mode records and counts, never acts", "[bo
   CHECK(h.counter(Counter::client_policy_ip_list_denied_total) == 0);
 }
 
-TEST_CASE("client intel stage: GeoIP fields and country/ASN decisions", "[bot][client_intel_stage]") {
+TEST_CASE("client intel stage: GeoIP fields and country/ASN decisions",
+          "[bot][client_intel_stage]") {
   if (std::string(kTestMmdb).empty()) {
     WARN("libmaxmind-db-writer-perl not installed: no test database");
     return;
@@ -168,7 +172,8 @@ TEST_CASE("client intel stage: GeoIP fields and country/ASN decisions", "[bot][c
   CHECK(h.counter(Counter::client_intel_geo_misses_total) == 1);
 }
 
-TEST_CASE("client intel stage: bad files refuse the snapshot with their path", "[bot][client_intel_stage]") {
+TEST_CASE("client intel stage: bad files refuse the snapshot with their path",
+          "[bot][client_intel_stage]") {
   TempList bad("bad", "192.0.2.1\nnonsense\n");
   Config config = test::makeTestConfig();
   config.client_intel.configured = true;

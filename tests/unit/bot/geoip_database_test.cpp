@@ -71,8 +71,9 @@ TEST_CASE("geoip: only the wanted fields are read", "[bot][geoip]") {
 TEST_CASE("geoip: a missing or broken file is an error naming it", "[bot][geoip]") {
   auto missing = GeoIpDatabase::open("/nonexistent/rampart.mmdb");
   REQUIRE_FALSE(missing);
-  CHECK_THAT(missing.error().detail,
-             Catch::Matchers::StartsWith("/nonexistent/rampart.mmdb: cannot open GeoIP database: "));
+  CHECK_THAT(
+      missing.error().detail,
+      Catch::Matchers::StartsWith("/nonexistent/rampart.mmdb: cannot open GeoIP database: "));
   const std::string junk = "/tmp/rampart_geoip_junk_test.mmdb";
   {
     std::ofstream out(junk, std::ios::binary);
@@ -81,9 +82,8 @@ TEST_CASE("geoip: a missing or broken file is an error naming it", "[bot][geoip]
   auto broken = GeoIpDatabase::open(junk);
   std::remove(junk.c_str());
   REQUIRE_FALSE(broken);
-  CHECK_THAT(broken.error().detail,
-             Catch::Matchers::Contains("cannot open GeoIP database: ") &&
-                 Catch::Matchers::Contains("metadata"));
+  CHECK_THAT(broken.error().detail, Catch::Matchers::Contains("cannot open GeoIP database: ") &&
+                                        Catch::Matchers::Contains("metadata"));
 }
 
 }  // namespace

@@ -59,11 +59,11 @@ TEST_CASE("ip list: comments, blank lines, addresses and networks", "[bot][ip_li
 TEST_CASE("ip list: overlapping and adjacent ranges merge", "[bot][ip_list]") {
   const IpList list = parsed(
       "10.0.0.0/8\n"
-      "10.1.0.0/16\n"       // inside the /8
-      "11.0.0.0/9\n"        // adjacent to the /8
-      "11.128.0.0/9\n"      // adjacent to that
-      "9.255.255.255\n"     // adjacent below
-      "172.16.0.0/12\n"     // apart
+      "10.1.0.0/16\n"    // inside the /8
+      "11.0.0.0/9\n"     // adjacent to the /8
+      "11.128.0.0/9\n"   // adjacent to that
+      "9.255.255.255\n"  // adjacent below
+      "172.16.0.0/12\n"  // apart
       "2001:db8::/33\n"
       "2001:db8:8000::/33\n");  // together one /32
   CHECK(list.entries() == 8);
@@ -84,7 +84,8 @@ TEST_CASE("ip list: the edges of the address space", "[bot][ip_list]") {
   CHECK(has(all, "255.255.255.255"));
   CHECK(has(all, "::"));
   CHECK(has(all, "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"));
-  const IpList top = parsed("255.255.255.255\n255.255.255.254\nffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff\n");
+  const IpList top =
+      parsed("255.255.255.255\n255.255.255.254\nffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff\n");
   CHECK(top.v4Ranges() == 1);
   CHECK(has(top, "255.255.255.255"));
   CHECK_FALSE(has(top, "255.255.255.253"));
@@ -127,7 +128,8 @@ TEST_CASE("ip list: bad lines name the file, the line and the reason", "[bot][ip
 TEST_CASE("ip list: a missing file is an error with its path", "[bot][ip_list]") {
   auto list = IpList::loadFile("/nonexistent/rampart.list");
   REQUIRE_FALSE(list);
-  CHECK_THAT(list.error().detail, Catch::Matchers::StartsWith("/nonexistent/rampart.list: cannot read IP list"));
+  CHECK_THAT(list.error().detail,
+             Catch::Matchers::StartsWith("/nonexistent/rampart.list: cannot read IP list"));
 }
 
 }  // namespace

@@ -18,7 +18,8 @@ TEST_CASE("file watch: client_intel files, each once", "[proxy][file_watch]") {
   CHECK(watchedFiles(Config{}).empty());
 }
 
-TEST_CASE("file watch: a rewrite, a rename-over and a removal change the stamp", "[proxy][file_watch]") {
+TEST_CASE("file watch: a rewrite, a rename-over and a removal change the stamp",
+          "[proxy][file_watch]") {
   const std::string path = "/tmp/rampart_file_watch_test.list";
   std::ofstream(path) << "192.0.2.1\n";
   const auto before = stampFiles({path});

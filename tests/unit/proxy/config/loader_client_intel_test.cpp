@@ -150,8 +150,7 @@ TEST_CASE("config loader: client_intel errors", "[config][client_intel]") {
   SECTION("a bad ASN") {
     CHECK_THAT(errorOf("", "    client_policy:\n      deny_asns: [AS13335]\n"),
                Contains("routes[0].client_policy.deny_asns[0]: expected an integer"));
-    CHECK_THAT(errorOf("", "    client_policy:\n      deny_asns: [0]\n"),
-               Contains("out of range"));
+    CHECK_THAT(errorOf("", "    client_policy:\n      deny_asns: [0]\n"), Contains("out of range"));
   }
   SECTION("a bad mode") {
     CHECK_THAT(errorOf("", "    client_policy:\n      mode: shadow\n"),
