@@ -1,6 +1,7 @@
 #include "proxy/registry.h"
 
 #include "bot/bot_stage.h"
+#include "bot/client_intel_stage.h"
 #include "detectors/canonical/canonical_stage.h"
 #include "detectors/modsecurity/modsecurity_stage.h"
 #include "detectors/signatures/signature_stage.h"
@@ -28,7 +29,8 @@ const std::vector<StageRegistration>& registeredStages() {
   static const std::vector<StageRegistration> stages = {
       {"rampart.protocol_sanity", Phase::RequestHeaders, StageTrust::ParsesUntrustedInput,
        StageMaturity::Stable},
-      // Client intelligence (bot/): GeoIP/ASN and IP lists with per-route allow/deny/challenge.
+      // Client intelligence (bot/): GeoIP/ASN and IP lists with per-route allow/deny/challenge;
+      // only built when client_intel or some route's client_policy is configured.
       {"rampart.client_intel", Phase::RequestHeaders, StageTrust::ParsesUntrustedInput,
        StageMaturity::Experimental},
       // Bot score from fingerprints, User-Agent consistency and behaviour; per-route policy.
@@ -64,6 +66,10 @@ Result<std::vector<std::unique_ptr<StageFactory>>> buildStageFactories(
   for (const auto& registration : registeredStages()) {
     if (registration.name == "rampart.protocol_sanity") {
       factories.push_back(std::make_unique<ProtocolSanityStageFactory>(snapshot.config.limits));
+    } else if (registration.name == "rampart.client_intel") {
+      auto factory = bot::makeClientIntelStageFactory(snapshot);
+      if (!factory) return factory.error();
+      if (factory.value()) factories.push_back(std::move(factory.value()));
     } else if (registration.name == "rampart.bot") {
       auto factory = bot::makeBotStageFactory(snapshot);
       if (!factory) return factory.error();

@@ -61,6 +61,8 @@ int Server::run() {
     logLine("config error: " + config.error().detail);
     return 2;
   }
+  // Stamped before the files are read, so a change during the build is seen on the next tick.
+  watched_ = stampFiles(watchedFiles(config.value()));
   auto snapshot = buildSnapshot(std::move(config.value()), 1);
   if (!snapshot) {
     logLine("config error: " + snapshot.error().detail);
@@ -89,6 +91,7 @@ int Server::run() {
     s->data = this;
     ev_signal_start(loop_, s);
   }
+  restartFileWatch();
   std::string listening;
   for (const auto& l : snapshot_->config.listeners) listening += " " + l.name + "=" + l.address;
   logLine("serving with " + std::to_string(workers_.size()) + " workers;" + listening +
@@ -146,10 +149,13 @@ Result<std::uint64_t> Server::reload() {
   if (!config) return fail(config.error());
   if (auto why = listenerIncompatibility(snapshot_->config, config.value()); !why.empty())
     return fail(Error{ErrorSource::Config, 0, "config_invalid", false, why});
+  std::vector<FileStamp> stamps = stampFiles(watchedFiles(config.value()));
   // Compiled here, off the data path; workers only swap a pointer.
   auto snapshot = buildSnapshot(std::move(config.value()), generation() + 1);
   if (!snapshot) return fail(snapshot.error());
   snapshot_ = std::move(snapshot.value());
+  watched_ = std::move(stamps);
+  restartFileWatch();
   for (auto& w : workers_) w->replaceConfig(snapshot_);
   main_stats_.inc(Counter::config_reloads_total);
   logLine("reloaded: generation " + std::to_string(snapshot_->generation));
@@ -181,9 +187,43 @@ StatsSnapshot Server::collectStats() {
   return collection->merged;
 }
 
+void Server::restartFileWatch() {
+  ev_timer_stop(loop_, &file_watch_);
+  settling_.clear();
+  const std::uint32_t interval_ms = snapshot_->config.client_intel.reload_check_ms;
+  if (interval_ms == 0 || watched_.empty() || draining_) return;
+  const double seconds = interval_ms / 1000.0;
+  ev_timer_init(&file_watch_, &Server::onFileWatch, seconds, seconds);
+  file_watch_.data = this;
+  ev_timer_start(loop_, &file_watch_);
+}
+
+void Server::onFileWatch(struct ev_loop*, ev_timer* w, int) {
+  auto* self = static_cast<Server*>(w->data);
+  std::vector<FileStamp> now = stampFiles(watchedFiles(self->snapshot_->config));
+  if (now == self->watched_) {
+    self->settling_.clear();
+    return;
+  }
+  // Reload only once a change has held still for a whole interval.
+  if (now != self->settling_) {
+    self->settling_ = std::move(now);
+    return;
+  }
+  const std::string changed = changedPaths(self->watched_, now);
+  // Remembered even when the reload is refused: a broken file is reported once, and read again
+  // when it changes next.
+  self->watched_ = std::move(now);
+  self->settling_.clear();
+  self->main_stats_.inc(Counter::client_intel_file_changes_total);
+  logLine("client_intel files changed (" + changed + "), reloading");
+  (void)self->reload();
+}
+
 void Server::beginDrain() {
   if (draining_) return;
   draining_ = true;
+  ev_timer_stop(loop_, &file_watch_);
   const std::uint32_t timeout = snapshot_->config.limits.drain_timeout_ms;
   logLine("draining (up to " + std::to_string(timeout) + " ms)");
   for (auto& w : workers_) w->drain(timeout);

@@ -11,6 +11,7 @@
 
 #include "proxy/api/error.h"
 #include "proxy/config_snapshot.h"
+#include "proxy/file_watch.h"
 #include "proxy/stats/stats.h"
 
 namespace rampart {
@@ -36,7 +37,10 @@ class Server {
 
  private:
   static void onSignal(struct ev_loop*, ev_signal* w, int);
+  static void onFileWatch(struct ev_loop*, ev_timer* w, int);
   Status startWorkers();
+  // (Re)arms the client_intel file watch for the current snapshot's files and interval.
+  void restartFileWatch();
 
   std::string config_path_;
   struct ev_loop* loop_ = nullptr;
@@ -48,6 +52,12 @@ class Server {
   WorkerStats main_stats_;  // reload counters live on the main thread
   ev_signal sighup_{}, sigterm_{}, sigint_{}, sigusr1_{};
   ev_timer drain_watch_{};
+  // client_intel files: stamps as of the last reload attempt, and a change seen on the previous
+  // tick that must hold still for one more tick before it is read (a file still being written
+  // is not loaded half-way).
+  ev_timer file_watch_{};
+  std::vector<FileStamp> watched_;
+  std::vector<FileStamp> settling_;
   bool draining_ = false;
 };
 

@@ -18,6 +18,8 @@ PACKAGES=(
   libxml2-dev
   # distributed rate limits: hiredis (async client); redis-server/redis-tools for the tests
   libhiredis-dev redis-server redis-tools
+  # GeoIP/ASN lookups (bot/geoip_database.cpp); the Perl writer builds the tests' small .mmdb
+  libmaxminddb-dev libmaxmind-db-writer-perl
   # sanitizer and fuzzing runtimes (asan preset, libFuzzer targets)
   clang libclang-rt-14-dev
   # real clients and tools used by the integration tests and the demo

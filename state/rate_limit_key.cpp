@@ -82,6 +82,21 @@ KeyStatus buildRateLimitKey(const RateLimitRuleConfig& rule, const Exchange& ex,
         label = "route";
         value = ex.route() != nullptr ? ex.route()->name : std::string();
         break;
+      // Filled by client_intel, which runs before the rate-limit stage (proxy/registry.cpp).
+      case RateLimitKeyPartKind::Country:
+        label = "country";
+        value = ex.record().country;
+        break;
+      case RateLimitKeyPartKind::Asn:
+        label = "asn";
+        value = std::to_string(ex.record().asn);
+        break;
+      case RateLimitKeyPartKind::Ja4:
+        // Plain listeners have no fingerprint: the rule does not apply, rather than putting
+        // every plain-HTTP client under one shared key.
+        label = "ja4";
+        if (!ex.connection().ja4.empty()) value = ex.connection().ja4;
+        break;
       case RateLimitKeyPartKind::Header: {
         label = "header:" + part.name;
         secret = true;

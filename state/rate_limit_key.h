@@ -14,7 +14,8 @@ namespace rampart::state {
 
 enum class KeyStatus : std::uint8_t {
   Built,        // `out` holds the key
-  PartMissing,  // a header/cookie/query part is absent: the rule does not apply
+  PartMissing,  // a header/cookie/query part is absent, or ja4 on a plain connection: the
+                // rule does not apply
 };
 
 struct RateLimitKey {

@@ -119,6 +119,10 @@ struct DecisionRecord {
   std::uint32_t asn = 0;            // 0 = unknown
   std::string as_org = "unknown";
   std::vector<std::string> ip_lists;  // names of the configured CIDR lists holding client_ip
+  // The route's client_policy decision: "" (no policy on the route) | pass | allow_listed |
+  // deny | challenge | detect_deny | detect_challenge (detect mode: what block mode would do).
+  std::string_view client_policy;
+  std::string_view client_policy_reason;  // deny/challenge reason ("country_denied", "ip_list:tor")
   // Bot score (bot/bot_stage.cpp, docs/bots.md).
   int bot_score = -1;                 // 1 (automated) .. 99 (human); -1 = not scored
   std::string_view bot_category;      // likely_human | likely_automated | automated |

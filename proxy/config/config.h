@@ -147,8 +147,48 @@ struct RouteWafConfig {
 // (top-level key) and the per-route policy (route key).
 
 // Top-level `client_intel:` (GeoIP/ASN databases, CIDR lists) and route `client_policy:`.
-struct ClientIntelConfig {};
-struct RouteClientPolicyConfig {};
+// bot/client_intel_stage.cpp compiles them; files are re-read on reload, and a change of any of
+// them triggers one (Server's file watch, every reload_check_ms).
+struct GeoIpConfig {
+  std::string country_db;  // .mmdb with country.iso_code (GeoLite2-Country/City); "" = none
+  std::string asn_db;      // .mmdb with autonomous_system_number/_organization; "" = none
+                           // (both may name the same file)
+};
+
+struct IpListConfig {
+  std::string name;  // [A-Za-z0-9_.-]{1,64}; what routes and the record's ip_lists use
+  std::string file;  // one address or CIDR per line (bot/ip_list.h)
+};
+
+struct ClientIntelConfig {
+  bool configured = false;  // the `client_intel` key is present: the stage runs on every route
+  GeoIpConfig geoip;
+  std::vector<IpListConfig> ip_lists;  // config order; at most 64
+  std::uint32_t reload_check_ms = 1000;  // how often list/database files are checked; 0 = never
+};
+
+enum class ClientPolicyMode : std::uint8_t {
+  Block,   // deny -> 403, challenge -> record.challenge_requested_by
+  Detect,  // decide, count and record (client_policy "detect_deny"...), never act
+};
+
+// What a client whose country is unknown (no database, no entry) gets when allow_countries is
+// set. Allow by default, so a missing database never locks everyone out.
+enum class UnknownCountryAction : std::uint8_t { Allow, Deny, Challenge };
+
+struct RouteClientPolicyConfig {
+  bool configured = false;  // the route has a `client_policy` key
+  ClientPolicyMode mode = ClientPolicyMode::Block;
+  std::vector<std::string> allow_lists;      // client in one: skip every check below
+  std::vector<std::string> deny_lists;       // -> 403 ip_list_denied
+  std::vector<std::string> challenge_lists;  // -> challenge "ip_list:NAME"
+  std::vector<std::string> allow_countries;  // not empty: any other known country -> 403 country_denied
+  std::vector<std::string> deny_countries;   // ISO codes, upper-case -> 403 country_denied
+  std::vector<std::string> challenge_countries;  // -> challenge "country"
+  UnknownCountryAction unknown_country = UnknownCountryAction::Allow;  // with allow_countries
+  std::vector<std::uint32_t> deny_asns;       // -> 403 asn_denied
+  std::vector<std::uint32_t> challenge_asns;  // -> challenge "asn"
+};
 
 // Top-level `bot:` (behaviour tracking, verified-bot files) and route `bot:` (the policy by
 // score and category). docs/bots.md, docs/configuration.md "bot".
@@ -233,8 +273,7 @@ enum class StoreFailurePolicy : std::uint8_t {
   FailClosed,  // Redis unavailable: 503 rate_limit_unavailable
 };
 
-// One part of a rule's key. ASN, country and JA4 parts wait for client intelligence (issue 7):
-// the loader refuses them by name.
+// One part of a rule's key.
 enum class RateLimitKeyPartKind : std::uint8_t {
   ClientIp,  // the downstream peer address
   IpPrefix,  // the peer address masked to ipv4_prefix / ipv6_prefix bits
@@ -242,6 +281,9 @@ enum class RateLimitKeyPartKind : std::uint8_t {
   Cookie,    // a cookie's value (hashed in the record)
   Query,     // a query parameter's value, percent-decoded (hashed in the record)
   Route,     // the matched route's name
+  Country,   // record.country from client_intel ("unknown" without a database or entry)
+  Asn,       // record.asn from client_intel ("0" when unknown)
+  Ja4,       // the TLS fingerprint; absent on plain listeners, where the rule does not apply
 };
 
 struct RateLimitKeyPart {

@@ -1047,8 +1047,144 @@ void readSignatures(Diagnostics& diag, const YAML::Node& node, const std::string
   }
 }
 
+void readBot(Diagnostics& diag, const YAML::Node& node, const std::string& path, BotConfig& out) {
+  MapReader map(diag, node, path, {"behaviour", "verified_bots_file"});
+  if (!map.ok()) return;
+  if (auto file = map.find("verified_bots_file")) {
+    if (auto value = readNonEmptyString(diag, *file, map.pathOf("verified_bots_file"))) {
+      if (checkReadableFile(diag, *file, map.pathOf("verified_bots_file"), *value))
+        out.verified_bots_file = *value;
+    }
+  }
+  if (auto behaviour = map.find("behaviour")) {
+    MapReader b(diag, *behaviour, map.pathOf("behaviour"),
+                {"key", "window_s", "max_clients", "max_requests_per_window",
+                 "max_auth_attempts"});
+    if (!b.ok()) return;
+    readChoice(diag, b, "key", out.behaviour_key,
+               {{"ip", BehaviourKey::ClientIp}, {"ip_ja4", BehaviourKey::ClientIpJa4}});
+    b.uintInRange("window_s", out.behaviour_window_s, 1, 86400);
+    b.uintInRange("max_clients", out.behaviour_max_clients, 64, 10'000'000);
+    b.uintInRange("max_requests_per_window", out.behaviour_max_requests_per_window, 1,
+                  1'000'000'000);
+    b.uintInRange("max_auth_attempts", out.behaviour_max_auth_attempts, 1, 1'000'000'000);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Client intelligence (bot/; docs/bots.md). Files are checked for existence here so a wrong path
+// points at its YAML line; whether they parse (list lines, mmdb format) is checked when the
+// snapshot is built (bot/client_intel_stage.cpp), which is also what a reload does.
+
+bool isPolicyName(std::string_view name);
+
+constexpr std::size_t kMaxIpListCount = 64;  // bot/client_policy.h: one membership bit each
+constexpr std::uint32_t kMaxAsn = 4'294'967'295U;
+
+void readClientIntel(Diagnostics& diag, const YAML::Node& node, const std::string& path,
+                     ClientIntelConfig& out) {
+  MapReader map(diag, node, path, {"geoip", "ip_lists", "reload_check_ms"});
+  if (!map.ok()) return;
+  out.configured = true;
+  if (auto geoip = map.find("geoip")) {
+    MapReader g(diag, *geoip, map.pathOf("geoip"), {"country_db", "asn_db"});
+    readWafFile(diag, g, "country_db", out.geoip.country_db);
+    readWafFile(diag, g, "asn_db", out.geoip.asn_db);
+  }
+  if (auto lists = map.find("ip_lists")) {
+    const std::string lists_path = map.pathOf("ip_lists");
+    if (!lists->IsMap()) {
+      diag.fail(lists->Mark(), lists_path + ": expected a map of NAME: FILE, got " +
+                                   describe(*lists));
+      return;
+    }
+    for (const auto& entry : *lists) {
+      const YAML::Node& key = entry.first;
+      const std::string name = key.IsScalar() ? key.Scalar() : std::string();
+      if (!isPolicyName(name)) {
+        diag.fail(key.Mark(), lists_path + ": list name '" + name +
+                                  "' must be 1..64 of A-Z a-z 0-9 _ - .");
+        return;
+      }
+      const std::string item_path = lists_path + "." + name;
+      for (const IpListConfig& other : out.ip_lists) {
+        if (other.name == name) {
+          diag.fail(key.Mark(), item_path + ": duplicate list name");
+          return;
+        }
+      }
+      if (out.ip_lists.size() == kMaxIpListCount) {
+        diag.fail(key.Mark(), item_path + ": at most " + std::to_string(kMaxIpListCount) +
+                                  " IP lists");
+        return;
+      }
+      auto file = readNonEmptyString(diag, entry.second, item_path);
+      if (!file || !checkReadableFile(diag, entry.second, item_path, *file)) return;
+      out.ip_lists.push_back({name, *file});
+    }
+  }
+  map.uintInRange("reload_check_ms", out.reload_check_ms, 0, kOneHourMs);
+}
+
+// A list of names of client_intel.ip_lists; an unknown one is refused with the nearest name.
+std::vector<std::string> readListNames(Diagnostics& diag, const YAML::Node& node,
+                                       const std::string& path,
+                                       const std::vector<IpListConfig>& lists) {
+  std::vector<std::string_view> known;
+  for (const IpListConfig& list : lists) known.push_back(list.name);
+  auto checked = readStringList(
+      diag, node, path,
+      [&](const YAML::Node& item, const std::string& item_path, const std::string& value) {
+        if (std::find(known.begin(), known.end(), value) != known.end()) return true;
+        std::string message = item_path + ": unknown IP list '" + value + "'";
+        if (known.empty()) {
+          message += " (client_intel.ip_lists defines none)";
+        } else {
+          message += "; defined in client_intel.ip_lists: " + joinWords(known);
+          if (auto hint = closestWord(value, known))
+            message += " (did you mean '" + std::string(*hint) + "'?)";
+        }
+        diag.fail(item.Mark(), message);
+        return false;
+      });
+  return checked ? std::move(*checked) : std::vector<std::string>();
+}
+
+// ISO 3166-1 alpha-2 codes, as the databases write them: upper-case (lower-case is accepted).
+std::vector<std::string> readCountries(Diagnostics& diag, const YAML::Node& node,
+                                       const std::string& path) {
+  auto checked = readStringList(
+      diag, node, path,
+      [&](const YAML::Node& item, const std::string& item_path, const std::string& value) {
+        const bool ok = value.size() == 2 && std::all_of(value.begin(), value.end(), [](char c) {
+                          return std::isalpha(static_cast<unsigned char>(c)) != 0;
+                        });
+        if (!ok) {
+          diag.fail(item.Mark(), item_path + ": '" + value +
+                                     "' is not a two-letter ISO 3166-1 country code "
+                                     "(unknown countries: use unknown_country)");
+        }
+        return ok;
+      });
+  if (!checked) return {};
+  for (std::string& code : *checked) {
+    for (char& c : code) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  }
+  return std::move(*checked);
+}
+
+std::vector<std::uint32_t> readAsns(Diagnostics& diag, const YAML::Node& node,
+                                    const std::string& path) {
+  std::vector<std::uint32_t> asns;
+  forEachItem(diag, node, path, [&](const YAML::Node& item, const std::string& item_path) {
+    if (auto value = readUint(diag, item, item_path, 1, kMaxAsn))
+      asns.push_back(static_cast<std::uint32_t>(*value));
+  });
+  return asns;
+}
+
 void readRouteBot(Diagnostics& diag, const YAML::Node& node, const std::string& path,
-                  RouteBotConfig& out) {
+                  const std::vector<IpListConfig>& ip_lists, RouteBotConfig& out) {
   MapReader map(diag, node, path,
                 {"mode", "block_below", "challenge_below", "log_below", "block_categories",
                  "allow_lists"});
@@ -1075,37 +1211,41 @@ void readRouteBot(Diagnostics& diag, const YAML::Node& node, const std::string& 
         });
     if (checked) out.block_categories = std::move(*checked);
   }
-  if (auto lists = map.find("allow_lists")) {
-    auto checked = readStringList(diag, *lists, map.pathOf("allow_lists"),
-                                  [](const YAML::Node&, const std::string&, const std::string&) {
-                                    return true;  // checked against client_intel.ip_lists later
-                                  });
-    if (checked) out.allow_lists = std::move(*checked);
-  }
+  if (auto lists = map.find("allow_lists"))
+    out.allow_lists = readListNames(diag, *lists, map.pathOf("allow_lists"), ip_lists);
 }
 
-void readBot(Diagnostics& diag, const YAML::Node& node, const std::string& path, BotConfig& out) {
-  MapReader map(diag, node, path, {"behaviour", "verified_bots_file"});
+void readRouteClientPolicy(Diagnostics& diag, const YAML::Node& node, const std::string& path,
+                           const std::vector<IpListConfig>& lists, RouteClientPolicyConfig& out) {
+  MapReader map(diag, node, path,
+                {"mode", "allow_lists", "deny_lists", "challenge_lists", "allow_countries",
+                 "deny_countries", "challenge_countries", "unknown_country", "deny_asns",
+                 "challenge_asns"});
   if (!map.ok()) return;
-  if (auto file = map.find("verified_bots_file")) {
-    if (auto value = readNonEmptyString(diag, *file, map.pathOf("verified_bots_file"))) {
-      if (checkReadableFile(diag, *file, map.pathOf("verified_bots_file"), *value))
-        out.verified_bots_file = *value;
-    }
+  out.configured = true;
+  readChoice(diag, map, "mode", out.mode,
+             {{"block", ClientPolicyMode::Block}, {"detect", ClientPolicyMode::Detect}});
+  for (auto [key, target] : {std::pair{"allow_lists", &out.allow_lists},
+                             std::pair{"deny_lists", &out.deny_lists},
+                             std::pair{"challenge_lists", &out.challenge_lists}}) {
+    if (auto names = map.find(key)) *target = readListNames(diag, *names, map.pathOf(key), lists);
   }
-  if (auto behaviour = map.find("behaviour")) {
-    MapReader b(diag, *behaviour, map.pathOf("behaviour"),
-                {"key", "window_s", "max_clients", "max_requests_per_window",
-                 "max_auth_attempts"});
-    if (!b.ok()) return;
-    readChoice(diag, b, "key", out.behaviour_key,
-               {{"ip", BehaviourKey::ClientIp}, {"ip_ja4", BehaviourKey::ClientIpJa4}});
-    b.uintInRange("window_s", out.behaviour_window_s, 1, 86400);
-    b.uintInRange("max_clients", out.behaviour_max_clients, 64, 10'000'000);
-    b.uintInRange("max_requests_per_window", out.behaviour_max_requests_per_window, 1,
-                  1'000'000'000);
-    b.uintInRange("max_auth_attempts", out.behaviour_max_auth_attempts, 1, 1'000'000'000);
+  for (auto [key, target] : {std::pair{"allow_countries", &out.allow_countries},
+                             std::pair{"deny_countries", &out.deny_countries},
+                             std::pair{"challenge_countries", &out.challenge_countries}}) {
+    if (auto codes = map.find(key)) *target = readCountries(diag, *codes, map.pathOf(key));
   }
+  readChoice(diag, map, "unknown_country", out.unknown_country,
+             {{"allow", UnknownCountryAction::Allow}, {"deny", UnknownCountryAction::Deny},
+              {"challenge", UnknownCountryAction::Challenge}});
+  if (auto unknown = map.find("unknown_country"); unknown && out.allow_countries.empty()) {
+    diag.fail(unknown->Mark(), map.pathOf("unknown_country") +
+                                   ": only applies with allow_countries (a client of unknown "
+                                   "country is in no deny or challenge list)");
+  }
+  if (auto asns = map.find("deny_asns")) out.deny_asns = readAsns(diag, *asns, map.pathOf("deny_asns"));
+  if (auto asns = map.find("challenge_asns"))
+    out.challenge_asns = readAsns(diag, *asns, map.pathOf("challenge_asns"));
 }
 
 // `path_prefix` of a route or a rate-limit match: a path, so it starts with '/'.
@@ -1123,10 +1263,11 @@ void readPathPrefix(Diagnostics& diag, MapReader& map, std::string& out) {
 }
 
 void readRoute(Diagnostics& diag, const YAML::Node& node, const std::string& path,
-               const std::vector<ClusterConfig>& clusters, RouteConfig& out) {
+               const std::vector<ClusterConfig>& clusters, const ClientIntelConfig& client_intel,
+               RouteConfig& out) {
   MapReader map(diag, node, path,
                 {"name", "hosts", "path_prefix", "cluster", "max_body_bytes", "waf", "canonical",
-                 "signatures", "bot"});
+                 "signatures", "bot", "client_policy"});
   if (!map.ok()) return;
   map.requiredNonEmptyString("name", out.name);
   if (auto hosts = map.find("hosts")) {
@@ -1161,14 +1302,19 @@ void readRoute(Diagnostics& diag, const YAML::Node& node, const std::string& pat
     readRouteCanonical(diag, *canonical, map.pathOf("canonical"), out.canonical);
   if (auto signatures = map.find("signatures"))
     readRouteSignatures(diag, *signatures, map.pathOf("signatures"), out.signatures);
-  if (auto bot = map.find("bot")) readRouteBot(diag, *bot, map.pathOf("bot"), out.bot);
+  if (auto bot = map.find("bot"))
+    readRouteBot(diag, *bot, map.pathOf("bot"), client_intel.ip_lists, out.bot);
+  if (auto policy = map.find("client_policy"))
+    readRouteClientPolicy(diag, *policy, map.pathOf("client_policy"), client_intel.ip_lists,
+                          out.client_policy);
 }
 
 void readRoutes(Diagnostics& diag, const YAML::Node& node, const std::string& path,
-                const std::vector<ClusterConfig>& clusters, std::vector<RouteConfig>& out) {
+                const std::vector<ClusterConfig>& clusters, const ClientIntelConfig& client_intel,
+                std::vector<RouteConfig>& out) {
   forEachItem(diag, node, path, [&](const YAML::Node& item, const std::string& item_path) {
     RouteConfig route;
-    readRoute(diag, item, item_path, clusters, route);
+    readRoute(diag, item, item_path, clusters, client_intel, route);
     if (diag.failed()) return;
     for (const RouteConfig& other : out) {
       if (other.name == route.name) {
@@ -1279,14 +1425,18 @@ void readKeyPart(Diagnostics& diag, const YAML::Node& item, const std::string& p
       out.kind = RateLimitKeyPartKind::IpPrefix;
     } else if (name == "route") {
       out.kind = RateLimitKeyPartKind::Route;
-    } else if (name == "asn" || name == "country" || name == "ja4" || name == "ja3") {
-      diag.fail(item.Mark(), path + ": key part '" + name +
-                                 "' needs client intelligence (issue 7), which is not built yet");
+    } else if (name == "country") {
+      out.kind = RateLimitKeyPartKind::Country;
+    } else if (name == "asn") {
+      out.kind = RateLimitKeyPartKind::Asn;
+    } else if (name == "ja4") {
+      out.kind = RateLimitKeyPartKind::Ja4;
     } else if (name == "header" || name == "cookie" || name == "query") {
       diag.fail(item.Mark(), path + ": key part '" + name + "' needs a name: {" + name + ": NAME}");
     } else {
       diag.fail(item.Mark(), path + ": unknown key part '" + name +
-                                 "'; expected one of: client_ip, ip_prefix, route, {header: NAME}, "
+                                 "'; expected one of: client_ip, ip_prefix, route, country, asn, "
+                                 "ja4, {header: NAME}, "
                                  "{cookie: NAME}, {query: NAME}, {ip_prefix: {ipv4: N, ipv6: N}}");
     }
     return;
@@ -1518,7 +1668,8 @@ void readRateLimits(Diagnostics& diag, const YAML::Node& node, const std::string
 void readConfig(Diagnostics& diag, const YAML::Node& root, Config& config) {
   MapReader top(diag, root, "",
                 {"workers", "listeners", "admin", "limits", "decision_log", "forwarding",
-                 "clusters", "routes", "waf", "rate_limits", "signatures", "bot"});
+                 "clusters", "routes", "waf", "rate_limits", "signatures", "bot",
+                 "client_intel"});
   if (!top.ok()) return;
   top.uintInRange("workers", config.workers, 0, kMaxWorkers);
   if (auto node = top.require("listeners")) {
@@ -1537,11 +1688,14 @@ void readConfig(Diagnostics& diag, const YAML::Node& root, Config& config) {
   if (auto node = top.find("signatures"))
     readSignatures(diag, *node, "signatures", config.signatures);
   if (auto node = top.find("bot")) readBot(diag, *node, "bot", config.bot);
+  // Before routes whatever their order in the file: route client_policy names its lists.
+  if (auto node = top.find("client_intel"))
+    readClientIntel(diag, *node, "client_intel", config.client_intel);
   // Clusters before routes whatever their order in the file: routes refer to clusters.
   if (auto node = top.require("clusters")) readClusters(diag, *node, "clusters", config.clusters);
   if (diag.failed()) return;
   if (auto node = top.require("routes")) {
-    readRoutes(diag, *node, "routes", config.clusters, config.routes);
+    readRoutes(diag, *node, "routes", config.clusters, config.client_intel, config.routes);
   }
   if (diag.failed()) return;
   // After routes: rules refer to routes by name.

@@ -291,6 +291,8 @@ void appendDecisionRecordJson(std::string& out, const DecisionRecord& r) {
     appendJsonString(out, r.ip_lists[i]);
   }
   out += "],";
+  appendStringField(out, "client_policy", r.client_policy);
+  appendStringField(out, "client_policy_reason", r.client_policy_reason);
   appendNumberField(out, "bot_score", r.bot_score);
   appendStringField(out, "bot_category", r.bot_category);
   appendStringField(out, "bot_action", r.bot_action);

@@ -61,7 +61,7 @@ namespace rampart {
   X(rate_limit_shadow_total,                                                                  \
     "Rate-limit refusals not enforced because the rule's action is log (shadow mode).")       \
   X(rate_limit_key_missing_total,                                                             \
-    "Rate-limit rules skipped because a header/cookie/query key part was absent.")           \
+    "Rate-limit rules skipped because a key part was absent (header/cookie/query, plain ja4).") \
   X(rate_limit_local_evictions_total,                                                         \
     "Live keys the in-process rate-limit store forgot to make room (max keys reached).")     \
   X(rate_limit_redis_calls_total, "Rate-limit decisions sent to Redis.")                      \
@@ -104,6 +104,24 @@ namespace rampart {
   X(bot_blocked_total, "Requests the bot policy refused (403 by score or category).")         \
   X(bot_shadow_total, "Bot challenges/blocks not enforced because the route is in detect mode.") \
   X(bot_errors_total, "Requests the bot stage could not score (allocation failure).")         \
+  X(client_intel_geo_lookups_total, "Client addresses looked up in a GeoIP/ASN database.")   \
+  X(client_intel_geo_misses_total,                                                            \
+    "GeoIP/ASN lookups that found no network for the address (fields stay unknown).")         \
+  X(client_intel_geo_errors_total, "GeoIP/ASN lookups that failed in libmaxminddb.")          \
+  X(client_intel_unparsable_addresses_total,                                                  \
+    "Client addresses client_intel could not parse (nothing looked up, policy on unknowns).") \
+  X(client_intel_file_changes_total,                                                          \
+    "Reloads started because a client_intel list or database file changed on disk.")          \
+  X(client_policy_passed_total, "Client policy decisions: no rule applied.")                  \
+  X(client_policy_allow_listed_total,                                                         \
+    "Client policy decisions: an allow list held the client (other checks skipped).")         \
+  X(client_policy_ip_list_denied_total, "Requests refused (403) because a deny list held the client.") \
+  X(client_policy_country_denied_total, "Requests refused (403) for the client's country.")  \
+  X(client_policy_asn_denied_total, "Requests refused (403) for the client's ASN.")          \
+  X(client_policy_challenged_total,                                                           \
+    "Requests for which the client policy asked for a challenge (challenge_requested_by).")   \
+  X(client_policy_shadow_total,                                                               \
+    "Denials and challenges a client policy in detect mode only recorded.")                   \
   X(rate_limit_redis_breaker_opened_total, "Redis circuit breaker transitions to open.")      \
   X(rate_limit_redis_breaker_closed_total,                                                    \
     "Redis circuit breaker transitions back to closed (a probe succeeded).")

@@ -84,5 +84,33 @@ TEST_CASE("request fields: query and cookie parsing", "[state][request_fields]")
   CHECK(cookieValue(headers, "d") == std::nullopt);
 }
 
+TEST_CASE("rate limit key: country, asn and ja4 from client_intel and the connection",
+          "[state][rate_limit_key]") {
+  test::FakeExchange ex;
+  ex.record().country = "DE";
+  ex.record().asn = 64500;
+  RateLimitKeyPart country{RateLimitKeyPartKind::Country, ""};
+  RateLimitKeyPart asn{RateLimitKeyPartKind::Asn, ""};
+  RateLimitKeyPart ja4{RateLimitKeyPartKind::Ja4, ""};
+  RateLimitKey key;
+  CHECK(buildRateLimitKey(ruleWith({country, asn}), ex, key) == KeyStatus::Built);
+  CHECK(key.display == "country=DE|asn=64500");
+  // Another country is another key.
+  RateLimitKey other;
+  ex.record().country = "FR";
+  CHECK(buildRateLimitKey(ruleWith({country, asn}), ex, other) == KeyStatus::Built);
+  CHECK(other.store_key != key.store_key);
+  // Without a database the record says unknown / 0, and that is the key.
+  ex.record().country = "unknown";
+  ex.record().asn = 0;
+  CHECK(buildRateLimitKey(ruleWith({country, asn}), ex, key) == KeyStatus::Built);
+  CHECK(key.display == "country=unknown|asn=0");
+  // ja4 on a plain connection: the rule does not apply.
+  CHECK(buildRateLimitKey(ruleWith({ja4}), ex, key) == KeyStatus::PartMissing);
+  ex.mutableConnection().ja4 = "t13d1516h2_8daaf6152771_e5627efa2ab1";
+  CHECK(buildRateLimitKey(ruleWith({ja4}), ex, key) == KeyStatus::Built);
+  CHECK(key.display == "ja4=t13d1516h2_8daaf6152771_e5627efa2ab1");
+}
+
 }  // namespace
 }  // namespace rampart::state

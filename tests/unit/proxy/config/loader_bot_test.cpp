@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 #include <string>
 
+#include "proxy/config/config.h"
 #include "proxy/config/loader.h"
 
 namespace rampart {
@@ -18,7 +19,9 @@ clusters:
 )";
 
 TEST_CASE("config loader: bot keys round-trip", "[config][bot]") {
-  auto result = loadConfigString(kBase + R"(bot:
+  auto result = loadConfigString(kBase + R"(client_intel:
+  ip_lists: {office: )" RAMPART_RULES_DIR R"(/bots/verified-bots.yaml}
+bot:
   behaviour:
     key: ip_ja4
     window_s: 120
@@ -37,7 +40,7 @@ routes:
       allow_lists: [office]
 )",
                                  "test.yaml");
-  REQUIRE(result);
+  if (!result) FAIL(result.error().detail);
   const Config& c = result.value();
   CHECK(c.bot.behaviour_key == BehaviourKey::ClientIpJa4);
   CHECK(c.bot.behaviour_window_s == 120);
@@ -84,6 +87,11 @@ TEST_CASE("config loader: bot defaults and errors", "[config][bot]") {
   auto file = loadConfigString(kBase + "bot: {verified_bots_file: /nonexistent.yaml}\nroutes:\n  - name: api\n    cluster: backend\n",
                                "t.yaml");
   REQUIRE_FALSE(file);
+  auto list = loadConfigString(
+      kBase + "routes:\n  - name: api\n    cluster: backend\n    bot: {allow_lists: [ofice]}\n", "t.yaml");
+  REQUIRE_FALSE(list);
+  CHECK_THAT(list.error().detail, Contains("unknown IP list 'ofice'"));
+
   auto unknown = loadConfigString(kBase + "bot: {behavior: {}}\nroutes:\n  - name: api\n    cluster: backend\n",
                                   "t.yaml");
   REQUIRE_FALSE(unknown);

@@ -172,13 +172,12 @@ TEST_CASE("config loader: rate_limits errors point at their line", "[config][rat
     CHECK_THAT(detail, StartsWith("test.yaml:15:7: unknown key 'windw_ms' in rate_limits.rules[0]"));
     CHECK_THAT(detail, Contains("did you mean 'window_ms'"));
   }
-  SECTION("ASN, country and JA4 wait for issue 7") {
-    for (std::string part : {"asn", "country", "ja4"}) {
-      const std::string detail = errorOf("rate_limits:\n  rules:\n    - name: r\n      key: [" +
-                                         part + "]\n      limit: 1\n      window_ms: 1000\n");
-      CHECK_THAT(detail, StartsWith("test.yaml:13:13: rate_limits.rules[0].key[0]: key part '" +
-                                    part + "' needs client intelligence (issue 7)"));
-    }
+  SECTION("JA3 is no key part (it changes per connection for Chrome; key on ja4)") {
+    const std::string detail = errorOf(
+        "rate_limits:\n  rules:\n    - name: r\n      key: [ja3]\n      limit: 1\n"
+        "      window_ms: 1000\n");
+    CHECK_THAT(detail, StartsWith("test.yaml:13:13: rate_limits.rules[0].key[0]: unknown key "
+                                  "part 'ja3'"));
   }
   SECTION("an unknown route") {
     const std::string detail = errorOf(R"(rate_limits:
@@ -281,6 +280,23 @@ TEST_CASE("config loader: rate_limits errors point at their line", "[config][rat
     CHECK_THAT(errorOf("rate_limits:\n  redis:\n    address: 127.0.0.1:6379\n    tls: true\n"),
                Contains("rate_limits.redis.tls"));
   }
+}
+
+TEST_CASE("config loader: country, asn and ja4 key parts", "[config][rate_limits]") {
+  const Config c = loadOk(R"(rate_limits:
+  rules:
+    - name: geo
+      key: [country, asn, ja4, client_ip]
+      limit: 5
+      window_ms: 1000
+)");
+  REQUIRE(c.rate_limits.rules.size() == 1);
+  const auto& key = c.rate_limits.rules[0].key;
+  REQUIRE(key.size() == 4);
+  CHECK(key[0].kind == RateLimitKeyPartKind::Country);
+  CHECK(key[1].kind == RateLimitKeyPartKind::Asn);
+  CHECK(key[2].kind == RateLimitKeyPartKind::Ja4);
+  CHECK(key[3].kind == RateLimitKeyPartKind::ClientIp);
 }
 
 }  // namespace

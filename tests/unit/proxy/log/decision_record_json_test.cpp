@@ -253,6 +253,8 @@ const std::vector<std::string> kSchemaKeys = {"time",
                                               "asn",
                                               "as_org",
                                               "ip_lists",
+                                              "client_policy",
+                                              "client_policy_reason",
                                               "bot_score",
                                               "bot_category",
                                               "bot_action",
@@ -272,7 +274,8 @@ constexpr std::string_view kWafOffTail =
     "\"canonical_target\":\"\",\"body_parser\":\"\",\"body_inspection\":\"\","
     "\"canonical_anomalies\":[],\"signature_mode\":\"off\",\"signature_score\":-1,"
     "\"signatures\":[],\"country\":\"unknown\",\"asn\":0,\"as_org\":\"unknown\","
-    "\"ip_lists\":[],\"bot_score\":-1,\"bot_category\":\"\",\"bot_action\":\"\","
+    "\"ip_lists\":[],\"client_policy\":\"\",\"client_policy_reason\":\"\","
+    "\"bot_score\":-1,\"bot_category\":\"\",\"bot_action\":\"\","
     "\"bot_components\":[],\"verified_bot\":\"\",\"ua_family\":\"\",\"ua_version\":\"\","
     "\"h2_fingerprint\":\"\",\"header_order\":\"\",\"challenge_requested_by\":\"\","
     "\"challenge\":\"\",\"clearance\":\"\"}\n";
@@ -462,7 +465,7 @@ TEST_CASE("Python's json module accepts hostile records", "[log][python]") {
                                   "python3 -c 'import json,sys\n"
                                   "data = open(sys.argv[1], \"rb\").read().decode(\"utf-8\")\n"
                                   "recs = [json.loads(l) for l in data.split(\"\\n\") if l]\n"
-                                  "assert all(len(r) == 57 for r in recs)\n"
+                                  "assert all(len(r) == 59 for r in recs)\n"
                                   "print(len(recs))' ") +
                               path + " 2>&1";
   FILE* pipe = popen(command.c_str(), "r");
