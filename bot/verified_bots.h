@@ -4,7 +4,6 @@
 // after that, shared by every worker.
 #pragma once
 
-#include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -12,27 +11,15 @@
 #include <vector>
 
 #include "bot/bot_score.h"
+#include "bot/ip_list.h"
 #include "proxy/api/error.h"
 
 namespace rampart::bot {
 
-// One IPv4 or IPv6 network. IPv4 is held as an IPv4-mapped IPv6 address (::ffff:a.b.c.d) with
-// the prefix length shifted by 96, so one comparison covers both families.
-struct AddressRange {
-  std::array<std::uint8_t, 16> address{};
-  std::uint8_t prefix_length = 0;  // 0..128
-  bool contains(const std::array<std::uint8_t, 16>& ip) const;
-};
-
-// "192.0.2.0/24", "2001:db8::/32", or a bare address (a /32 or /128). Host bits must be zero.
-Result<AddressRange> parseAddressRange(std::string_view text);
-// A textual client address as a 16-byte (IPv4-mapped for IPv4) address; false when it is not one.
-bool parseClientAddress(std::string_view text, std::array<std::uint8_t, 16>& out);
-
 struct VerifiedCrawler {
   std::string name;
   std::vector<std::string> user_agent_patterns;  // lower-case substrings
-  std::vector<AddressRange> ranges;
+  IpList ranges;  // bot/ip_list.h
 };
 
 struct CrawlerCheck {
