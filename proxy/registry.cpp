@@ -36,12 +36,13 @@ const std::vector<StageRegistration>& registeredStages() {
       // Bot score from fingerprints, User-Agent consistency and behaviour; per-route policy.
       {"rampart.bot", Phase::RequestHeaders, StageTrust::ParsesUntrustedInput,
        StageMaturity::Experimental},
-      // Proof-of-work challenge and clearance cookie: acts on record.challenge_requested_by.
-      {"rampart.challenge", Phase::RequestHeaders, StageTrust::ParsesUntrustedInput,
-       StageMaturity::Experimental},
       // Rate limits (state/): cheap and early, before the WAF spends time on the request; only
       // built when rate_limits.rules is not empty.
       {"rampart.rate_limit", Phase::RequestHeaders, StageTrust::ParsesUntrustedInput,
+       StageMaturity::Experimental},
+      // Proof-of-work challenge and clearance cookie: acts on record.challenge_requested_by, which
+      // client_intel, bot and rate_limit (action: challenge) set before it.
+      {"rampart.challenge", Phase::RequestHeaders, StageTrust::ParsesUntrustedInput,
        StageMaturity::Experimental},
       // The canonical request view: parsed once, refused when ambiguous, forwarded as inspected;
       // only built when some route has `canonical:` or signatures on.

@@ -8,6 +8,10 @@ namespace rampart::state {
 
 bool ruleMatches(const RateLimitMatch& match, const Exchange& ex) {
   const RequestHead& req = ex.request();
+  if (match.bot_score_below != 0) {
+    const int score = ex.record().bot_score;
+    if (score < 0 || static_cast<std::uint32_t>(score) >= match.bot_score_below) return false;
+  }
   if (!match.routes.empty()) {
     const RouteConfig* route = ex.route();
     if (route == nullptr ||

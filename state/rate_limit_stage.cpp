@@ -34,6 +34,15 @@ std::string_view outcomeName(Outcome o) {
   return "unknown";
 }
 
+std::string_view actionName(RateLimitAction a) {
+  switch (a) {
+    case RateLimitAction::Reject: return "reject";
+    case RateLimitAction::Log: return "log";
+    case RateLimitAction::Challenge: return "challenge";
+  }
+  return "reject";
+}
+
 Counter counterOf(Outcome o) {
   switch (o) {
     case Outcome::Allowed: return Counter::rate_limit_allowed_total;
@@ -81,7 +90,7 @@ class RateLimitStage final : public Stage {
         entry.rule = rule.config.name;
         entry.key = std::move(key.display);
         entry.limit = rule.config.limit;
-        entry.action = rule.config.action == RateLimitAction::Reject ? "reject" : "log";
+        entry.action = actionName(rule.config.action);
         entry.store = "local";
         ex.record().rate_limits.push_back(std::move(entry));
         RuleDecision& d = decisions_.emplace_back();
@@ -232,6 +241,20 @@ class RateLimitStage final : public Stage {
     std::vector<RefusingPolicy> refusing;
     bool unavailable = false;
     for (const RuleDecision& d : decisions_) {
+      if (d.rule->config.action == RateLimitAction::Challenge &&
+          (overLimit(d.outcome) || d.outcome == Outcome::FailClosed)) {
+        // The challenge stage (after this one) serves the proof-of-work page unless the client
+        // already holds a valid clearance.
+        ex.worker().stats().inc(Counter::rate_limit_challenges_total);
+        DecisionRecord& record = ex.record();
+        if (record.challenge_requested_by.empty()) {
+          try {
+            record.challenge_requested_by = "rate_limit:" + d.rule->config.name;
+          } catch (...) {
+          }
+        }
+        continue;
+      }
       if (d.rule->config.action != RateLimitAction::Reject) continue;
       if (overLimit(d.outcome)) {
         refusing.push_back({d.rule->config.name, d.quota, d.rule->spec.window_us,

@@ -266,6 +266,8 @@ enum class RateLimitAlgorithm : std::uint8_t { SlidingWindow, Gcra };  // slidin
 enum class RateLimitAction : std::uint8_t {
   Reject,  // 429 with Retry-After, RateLimit-Policy and RateLimit
   Log,     // shadow: decide, count and record, never refuse
+  Challenge,  // over the limit: hand the client to the challenge stage (record
+              // challenge_requested_by "rate_limit:RULE"); a client with a valid clearance passes
 };
 enum class RateLimitStore : std::uint8_t { Local, Redis };  // yaml: local | redis
 enum class StoreFailurePolicy : std::uint8_t {
@@ -307,6 +309,9 @@ struct RateLimitMatch {
   std::string path_prefix;           // "" = any
   std::vector<RateLimitCondition> headers;
   std::vector<RateLimitCondition> query;
+  // The bot stage's score (record.bot_score) must be below this; 0 = any. Requests the bot stage
+  // did not score (route without bot.mode) never match a rule that sets it.
+  std::uint32_t bot_score_below = 0;
 };
 
 struct RateLimitRuleConfig {

@@ -1382,8 +1382,10 @@ void readConditions(Diagnostics& diag, const YAML::Node& node, const std::string
 
 void readRateLimitMatch(Diagnostics& diag, const YAML::Node& node, const std::string& path,
                         const std::vector<RouteConfig>& routes, RateLimitMatch& out) {
-  MapReader map(diag, node, path, {"routes", "methods", "path_prefix", "headers", "query"});
+  MapReader map(diag, node, path,
+                {"routes", "methods", "path_prefix", "headers", "query", "bot_score_below"});
   if (!map.ok()) return;
+  map.uintInRange("bot_score_below", out.bot_score_below, 1, 100);
   if (auto list = map.find("routes")) {
     auto checked = readStringList(
         diag, *list, map.pathOf("routes"),
@@ -1511,7 +1513,9 @@ void readRateLimitRule(Diagnostics& diag, const YAML::Node& node, const std::str
     }
   }
   readChoice(diag, map, "action", out.action,
-             {{"reject", RateLimitAction::Reject}, {"log", RateLimitAction::Log}});
+             {{"reject", RateLimitAction::Reject},
+              {"log", RateLimitAction::Log},
+              {"challenge", RateLimitAction::Challenge}});
   readChoice(diag, map, "store", out.store,
              {{"local", RateLimitStore::Local}, {"redis", RateLimitStore::Redis}});
   readChoice(diag, map, "on_store_failure", out.on_store_failure,

@@ -58,6 +58,8 @@ namespace rampart {
     "Rate-limit rule decisions with Redis unavailable, over the local fallback quota.")       \
   X(rate_limit_fail_closed_total,                                                             \
     "Rate-limit rule decisions with Redis unavailable under fail_closed (503).")              \
+  X(rate_limit_challenges_total,                                                              \
+    "Rate-limit refusals handed to the challenge stage (action: challenge).")                \
   X(rate_limit_shadow_total,                                                                  \
     "Rate-limit refusals not enforced because the rule's action is log (shadow mode).")       \
   X(rate_limit_key_missing_total,                                                             \

@@ -99,6 +99,45 @@ TEST_CASE("rate limit stage: log action is shadow mode", "[state][rate_limit_sta
   CHECK(h.ex->record().local_reply_headers.empty());
 }
 
+TEST_CASE("rate limit stage: challenge action hands the client to the challenge stage",
+          "[state][rate_limit_stage]") {
+  Harness h({rule("stage-challenge", 1, RateLimitAction::Challenge)});
+  CHECK(h.run().isContinue());
+  CHECK(h.ex->record().challenge_requested_by.empty());
+  const Verdict v = h.run();
+  CHECK(v.isContinue());  // not a 429: the challenge stage decides
+  const RateLimitEntry& e = h.ex->record().rate_limits[0];
+  CHECK(e.outcome == "limited");
+  CHECK(e.action == "challenge");
+  CHECK(h.ex->record().challenge_requested_by == "rate_limit:stage-challenge");
+  CHECK(h.counter(Counter::rate_limit_challenges_total) == 1);
+  CHECK(h.ex->record().local_reply_headers.empty());
+}
+
+TEST_CASE("rate limit stage: a bot score threshold in the match", "[state][rate_limit_stage]") {
+  auto bots = rule("stage-bot-score", 1);
+  bots.match.bot_score_below = 30;
+  Harness h({bots});
+  auto runScored = [&](int score) {
+    h.ex = std::make_unique<test::FakeExchange>(h.snapshot);
+    h.ex->mutableConnection().client_ip = "192.0.2.77";
+    h.ex->setRequest(test::makeGet());
+    h.ex->record().bot_score = score;
+    h.stage = h.factory->create(h.ex->worker());
+    return h.stage->onRequestHeaders(*h.ex);
+  };
+  // Not scored, or scored as human: the rule does not apply however often.
+  for (int i = 0; i < 3; ++i) {
+    CHECK(runScored(-1).isContinue());
+    CHECK(h.ex->record().rate_limits.empty());
+    CHECK(runScored(30).isContinue());
+    CHECK(h.ex->record().rate_limits.empty());
+  }
+  CHECK(runScored(29).isContinue());
+  CHECK(h.ex->record().rate_limits.size() == 1);
+  CHECK(runScored(5).status == 429);
+}
+
 TEST_CASE("rate limit stage: several rules apply and each is recorded", "[state][rate_limit_stage]") {
   auto tight = rule("stage-multi-tight", 1);
   tight.match.methods = {"POST"};

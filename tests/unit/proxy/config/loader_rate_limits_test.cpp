@@ -299,5 +299,30 @@ TEST_CASE("config loader: country, asn and ja4 key parts", "[config][rate_limits
   CHECK(key[3].kind == RateLimitKeyPartKind::ClientIp);
 }
 
+TEST_CASE("config loader: rate_limits bot_score_below and the challenge action",
+          "[config][rate_limits]") {
+  const Config c = loadOk(R"(rate_limits:
+  rules:
+    - name: suspicious
+      match: {bot_score_below: 30}
+      key: [client_ip]
+      limit: 10
+      window_ms: 60000
+      action: challenge
+)");
+  REQUIRE(c.rate_limits.rules.size() == 1);
+  CHECK(c.rate_limits.rules[0].match.bot_score_below == 30);
+  CHECK(c.rate_limits.rules[0].action == RateLimitAction::Challenge);
+  CHECK_THAT(errorOf(R"(rate_limits:
+  rules:
+    - name: x
+      match: {bot_score_below: 101}
+      key: [client_ip]
+      limit: 10
+      window_ms: 60000
+)"),
+             Contains("bot_score_below"));
+}
+
 }  // namespace
 }  // namespace rampart
