@@ -24,6 +24,8 @@ PACKAGES=(
   clang libclang-rt-14-dev
   # real clients and tools used by the integration tests and the demo
   curl nghttp2-client openssl python3 python3-pytest python3-h2 python3-httpx
+  # clients the bot-score tests fingerprint (tests/integration/test_bot_score.py)
+  wget python3-requests sqlmap ffuf chromium
   procps iproute2 psmisc
   # text that scripts/build-benign-corpus.py builds the benign corpus from
   wamerican wfrench wngerman wspanish fortunes-min
