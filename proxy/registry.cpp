@@ -1,5 +1,6 @@
 #include "proxy/registry.h"
 
+#include "bot/challenge_stage.h"
 #include "detectors/canonical/canonical_stage.h"
 #include "detectors/modsecurity/modsecurity_stage.h"
 #include "detectors/signatures/signature_stage.h"
@@ -33,7 +34,8 @@ const std::vector<StageRegistration>& registeredStages() {
       // Bot score from fingerprints, User-Agent consistency and behaviour; per-route policy.
       {"rampart.bot", Phase::RequestHeaders, StageTrust::ParsesUntrustedInput,
        StageMaturity::Experimental},
-      // Proof-of-work challenge and clearance cookie: acts on record.challenge_requested_by.
+      // Proof-of-work challenge and clearance cookie: acts on record.challenge_requested_by;
+      // only built when `challenge:` is configured or some route has challenge.mode always.
       {"rampart.challenge", Phase::RequestHeaders, StageTrust::ParsesUntrustedInput,
        StageMaturity::Experimental},
       // Rate limits (state/): cheap and early, before the WAF spends time on the request; only
@@ -63,6 +65,9 @@ Result<std::vector<std::unique_ptr<StageFactory>>> buildStageFactories(
   for (const auto& registration : registeredStages()) {
     if (registration.name == "rampart.protocol_sanity") {
       factories.push_back(std::make_unique<ProtocolSanityStageFactory>(snapshot.config.limits));
+    } else if (registration.name == "rampart.challenge") {
+      if (auto factory = bot::makeChallengeStageFactory(snapshot))
+        factories.push_back(std::move(factory));
     } else if (registration.name == "rampart.rate_limit") {
       if (auto factory = state::makeRateLimitStageFactory(snapshot))
         factories.push_back(std::move(factory));

@@ -96,6 +96,18 @@ namespace rampart {
   X(signature_shadow_blocks_total,                                                            \
     "Requests a signature stage in detect mode would have refused.")                          \
   X(signature_errors_total, "Signature scans that failed (engine error; block mode: 500).")    \
+  X(challenge_issued_total, "Challenge pages served (proof-of-work, 403).")                  \
+  X(challenge_passed_total,                                                                   \
+    "Requests that needed a challenge and went on with a valid clearance cookie.")            \
+  X(challenge_solved_total, "Challenge solutions accepted: clearance cookie set, 303.")       \
+  X(challenge_rejected_total,                                                                 \
+    "Challenge solutions refused (by reason: rampart_detector_reasons_total).")               \
+  X(challenge_required_total,                                                                 \
+    "Non-GET/HEAD requests refused because they need a challenge they cannot run.")           \
+  X(challenge_clearance_refused_total,                                                        \
+    "Clearance cookies presented that did not verify (by status: detector \"clearance\").")  \
+  X(challenge_errors_total,                                                                   \
+    "Challenge pages or cookies that could not be made (no randomness, no memory): 503.")     \
   X(rate_limit_redis_breaker_opened_total, "Redis circuit breaker transitions to open.")      \
   X(rate_limit_redis_breaker_closed_total,                                                    \
     "Redis circuit breaker transitions back to closed (a probe succeeded).")
