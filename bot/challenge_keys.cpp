@@ -82,10 +82,9 @@ const ChallengeKey& processChallengeKey() {
 std::optional<HmacDigest> hmacSha256(std::string_view secret, std::string_view message) {
   HmacDigest digest{};
   unsigned int length = 0;
-  const unsigned char* ok =
-      HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
-           reinterpret_cast<const unsigned char*>(message.data()), message.size(), digest.data(),
-           &length);
+  const unsigned char* ok = HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
+                                 reinterpret_cast<const unsigned char*>(message.data()),
+                                 message.size(), digest.data(), &length);
   if (ok == nullptr || length != kHmacBytes) return std::nullopt;
   return digest;
 }
@@ -99,7 +98,9 @@ std::string base64UrlEncode(std::string_view bytes) {
   std::string out;
   out.reserve((bytes.size() * 4 + 2) / 3);
   std::size_t i = 0;
-  auto at = [&](std::size_t k) { return static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[k])); };
+  auto at = [&](std::size_t k) {
+    return static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[k]));
+  };
   for (; i + 3 <= bytes.size(); i += 3) {
     const std::uint32_t v = (at(i) << 16) | (at(i + 1) << 8) | at(i + 2);
     out += kBase64UrlAlphabet[(v >> 18) & 63];

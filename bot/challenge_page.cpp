@@ -135,7 +135,8 @@ constexpr std::string_view kScript = R"(<script nonce="@NONCE@">
 </script>
 )";
 
-constexpr std::string_view kTail = R"(<noscript><p>This site needs JavaScript to check that you are a browser. Please enable
+constexpr std::string_view kTail =
+    R"(<noscript><p>This site needs JavaScript to check that you are a browser. Please enable
 JavaScript and reload the page.</p></noscript>
 </body>
 </html>
@@ -159,12 +160,23 @@ std::string escapeHtmlAttribute(std::string_view text) {
   out.reserve(text.size());
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -184,8 +196,9 @@ ChallengePage renderChallengePage(std::string_view token, std::uint32_t difficul
   page.html += escapeHtmlAttribute(solve_path);
   page.html += "\" data-return=\"";
   page.html += escapeHtmlAttribute(return_target);
-  page.html += "\">This takes a moment; the page you asked for follows.</p>\n"
-               "<p id=\"rampart-status\"></p>\n";
+  page.html +=
+      "\">This takes a moment; the page you asked for follows.</p>\n"
+      "<p id=\"rampart-status\"></p>\n";
   appendWithNonce(page.html, kScript, csp_nonce);
   page.html += kTail;
   // Nothing may load or connect; the script and style run by nonce; the one form posts here.
@@ -193,8 +206,7 @@ ChallengePage renderChallengePage(std::string_view token, std::uint32_t difficul
   page.content_security_policy += csp_nonce;
   page.content_security_policy += "'; style-src 'nonce-";
   page.content_security_policy += csp_nonce;
-  page.content_security_policy +=
-      "'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+  page.content_security_policy += "'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
   return page;
 }
 

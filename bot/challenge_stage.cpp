@@ -23,12 +23,18 @@ std::string_view pathOf(std::string_view target) { return target.substr(0, targe
 
 std::string_view tokenRefusal(TokenStatus status) {
   switch (status) {
-    case TokenStatus::Malformed: return "challenge_token_malformed";
-    case TokenStatus::UnknownKey: return "challenge_token_unknown_key";
-    case TokenStatus::BadSignature: return "challenge_token_bad_signature";
-    case TokenStatus::Expired: return "challenge_token_expired";
-    case TokenStatus::WrongClient: return "challenge_token_wrong_client";
-    case TokenStatus::Valid: break;
+    case TokenStatus::Malformed:
+      return "challenge_token_malformed";
+    case TokenStatus::UnknownKey:
+      return "challenge_token_unknown_key";
+    case TokenStatus::BadSignature:
+      return "challenge_token_bad_signature";
+    case TokenStatus::Expired:
+      return "challenge_token_expired";
+    case TokenStatus::WrongClient:
+      return "challenge_token_wrong_client";
+    case TokenStatus::Valid:
+      break;
   }
   return "challenge_token_malformed";
 }
@@ -71,7 +77,8 @@ class ChallengeStage final : public Stage {
     }
   }
 
-  Verdict onRequestBody(Exchange& ex, std::span<const std::byte> chunk, bool end) noexcept override {
+  Verdict onRequestBody(Exchange& ex, std::span<const std::byte> chunk,
+                        bool end) noexcept override {
     if (!solving_ || !end) return Verdict::next();
     try {
       if (chunk.size() > kMaxSolutionBodyBytes) return reject(ex, 413, "challenge_body_too_large");
@@ -90,9 +97,12 @@ class ChallengeStage final : public Stage {
     const RouteConfig* route = ex.route();
     if (route == nullptr) return false;  // 404 no_route follows; nothing to protect
     switch (route->challenge.mode) {
-      case ChallengeMode::Off: return false;
-      case ChallengeMode::OnRequest: return !ex.record().challenge_requested_by.empty();
-      case ChallengeMode::Always: return true;
+      case ChallengeMode::Off:
+        return false;
+      case ChallengeMode::OnRequest:
+        return !ex.record().challenge_requested_by.empty();
+      case ChallengeMode::Always:
+        return true;
     }
     return false;
   }
@@ -114,7 +124,8 @@ class ChallengeStage final : public Stage {
       // the first one's failure is reported.
       for (const std::string& value : values) {
         const ClearanceStatus checked = verifyClearanceCookie(policy_->keys, value, binding, now);
-        if (status == ClearanceStatus::Absent || checked == ClearanceStatus::Valid) status = checked;
+        if (status == ClearanceStatus::Absent || checked == ClearanceStatus::Valid)
+          status = checked;
         if (checked == ClearanceStatus::Valid) break;
       }
       if (status != ClearanceStatus::Valid) {
@@ -159,9 +170,12 @@ class ChallengeStage final : public Stage {
                                                      policy_->now(), policy_->token_ttl_s);
     if (token.status != TokenStatus::Valid) return reject(ex, 403, tokenRefusal(token.status));
     switch (checkProofOfWork(solution.token, solution.counter, token.difficulty_bits)) {
-      case ProofStatus::Meets: break;
-      case ProofStatus::Malformed: return reject(ex, 403, "challenge_solution_malformed");
-      case ProofStatus::TooFewZeroBits: return reject(ex, 403, "challenge_bad_proof");
+      case ProofStatus::Meets:
+        break;
+      case ProofStatus::Malformed:
+        return reject(ex, 403, "challenge_solution_malformed");
+      case ProofStatus::TooFewZeroBits:
+        return reject(ex, 403, "challenge_bad_proof");
     }
     const std::string cookie = issueClearanceCookie(
         policy_->keys, binding, policy_->now() + static_cast<std::int64_t>(policy_->cookie_ttl_s));

@@ -48,9 +48,9 @@ VerifiedToken verifyChallengeToken(const ChallengeKeyRing& keys, std::string_vie
                                    std::uint32_t ttl_s);
 
 enum class ProofStatus : std::uint8_t {
-  Meets,          // the digest has at least the required zero bits
-  TooFewZeroBits, // a well-formed counter that is not a solution
-  Malformed,      // the counter is not 1..16 decimal digits
+  Meets,           // the digest has at least the required zero bits
+  TooFewZeroBits,  // a well-formed counter that is not a solution
+  Malformed,       // the counter is not 1..16 decimal digits
 };
 
 ProofStatus checkProofOfWork(std::string_view token, std::string_view counter,

@@ -37,13 +37,20 @@ std::string_view asText(const HmacDigest& d, std::size_t n) {
 
 std::string_view clearanceStatusName(ClearanceStatus status) {
   switch (status) {
-    case ClearanceStatus::Absent: return "absent";
-    case ClearanceStatus::Malformed: return "malformed";
-    case ClearanceStatus::UnknownKey: return "unknown_key";
-    case ClearanceStatus::BadSignature: return "bad_signature";
-    case ClearanceStatus::Expired: return "expired";
-    case ClearanceStatus::WrongClient: return "wrong_client";
-    case ClearanceStatus::Valid: return "valid";
+    case ClearanceStatus::Absent:
+      return "absent";
+    case ClearanceStatus::Malformed:
+      return "malformed";
+    case ClearanceStatus::UnknownKey:
+      return "unknown_key";
+    case ClearanceStatus::BadSignature:
+      return "bad_signature";
+    case ClearanceStatus::Expired:
+      return "expired";
+    case ClearanceStatus::WrongClient:
+      return "wrong_client";
+    case ClearanceStatus::Valid:
+      return "valid";
   }
   return "malformed";
 }
@@ -83,14 +90,13 @@ ClearanceStatus verifyClearanceCookie(const ChallengeKeyRing& keys, std::string_
   const ChallengeKey* key = keys.find(key_id);
   if (key == nullptr) return ClearanceStatus::UnknownKey;
   const auto issued = hmacSha256(key->secret, issuedMessage(key_id, expiry_text));
-  if (!issued ||
-      !equalConstantTime(asText(*issued, kIssuedTagBytes),
-                         std::string_view(*mac).substr(0, kIssuedTagBytes)))
+  if (!issued || !equalConstantTime(asText(*issued, kIssuedTagBytes),
+                                    std::string_view(*mac).substr(0, kIssuedTagBytes)))
     return ClearanceStatus::BadSignature;
   if (static_cast<std::int64_t>(*expiry) <= now_unix_s) return ClearanceStatus::Expired;
   const auto bound = hmacSha256(key->secret, boundMessage(key_id, expiry_text, binding));
-  if (!bound ||
-      !equalConstantTime(asText(*bound, kHmacBytes), std::string_view(*mac).substr(kIssuedTagBytes)))
+  if (!bound || !equalConstantTime(asText(*bound, kHmacBytes),
+                                   std::string_view(*mac).substr(kIssuedTagBytes)))
     return ClearanceStatus::WrongClient;
   return ClearanceStatus::Valid;
 }

@@ -1,5 +1,6 @@
 // The one place that shapes a local reply: JSON {status, reason, request_id} (or a body a stage
-// supplies, such as the challenge page), no-store, and the request id header. Errors carry their status (see proxy/api/error.h); this only renders.
+// supplies, such as the challenge page), no-store, and the request id header. Errors carry their
+// status (see proxy/api/error.h); this only renders.
 #pragma once
 
 #include <cstdint>

@@ -23,6 +23,9 @@ PACKAGES=(
   # real clients and tools used by the integration tests and the demo
   curl nghttp2-client openssl python3 python3-pytest python3-h2 python3-httpx
   procps iproute2 psmisc
+  # a real browser for the challenge tests (tests/integration/test_challenge.py): it must solve
+  # the proof-of-work page that curl and httpx cannot
+  chromium
   # text that scripts/build-benign-corpus.py builds the benign corpus from
   wamerican wfrench wngerman wspanish fortunes-min
   # benchmark: nginx as the reference proxy, wrk/h2load as load generators

@@ -172,9 +172,9 @@ struct ChallengeConfig {
   std::vector<ChallengeKeyConfig> keys;
   std::uint32_t difficulty_bits = 16;  // leading zero bits of SHA-256(token ":" counter)
   std::string cookie_name = "rampart_clearance";
-  std::uint32_t cookie_ttl_s = 3600;   // clearance lifetime (Max-Age and the signed expiry)
-  std::uint32_t token_ttl_s = 300;     // how long a served page's token can be solved
-  std::uint32_t ipv4_prefix = 24;      // the client address bits a cookie is bound to
+  std::uint32_t cookie_ttl_s = 3600;  // clearance lifetime (Max-Age and the signed expiry)
+  std::uint32_t token_ttl_s = 300;    // how long a served page's token can be solved
+  std::uint32_t ipv4_prefix = 24;     // the client address bits a cookie is bound to
   std::uint32_t ipv6_prefix = 64;
   std::string path = "/.well-known/rampart/challenge";  // where the page POSTs its solution
 };

@@ -1123,8 +1123,7 @@ void readChallengeKey(Diagnostics& diag, const YAML::Node& node, const std::stri
 
 void readChallenge(Diagnostics& diag, const YAML::Node& node, const std::string& path,
                    ChallengeConfig& out) {
-  out.configured = true;
-  if (node.IsNull()) return;  // `challenge:` alone: every default, the per-process key
+  out.configured = true;  // `challenge: {}`: every default and the per-process key
   MapReader map(diag, node, path,
                 {"keys", "difficulty_bits", "cookie_name", "cookie_ttl_s", "token_ttl_s",
                  "ipv4_prefix", "ipv6_prefix", "path"});
@@ -1175,7 +1174,8 @@ void readChallenge(Diagnostics& diag, const YAML::Node& node, const std::string&
       if (!ok) {
         diag.fail(solve_path->Mark(), map.pathOf("path") +
                                           ": must be a plain path starting with '/' (no query, "
-                                          "no escapes), got '" + *value + "'");
+                                          "no escapes), got '" +
+                                          *value + "'");
       } else {
         out.path = *value;
       }
@@ -1188,7 +1188,8 @@ void readRouteChallenge(Diagnostics& diag, const YAML::Node& node, const std::st
   MapReader map(diag, node, path, {"mode"});
   if (!map.ok()) return;
   readChoice(diag, map, "mode", out.mode,
-             {{"off", ChallengeMode::Off}, {"on_request", ChallengeMode::OnRequest},
+             {{"off", ChallengeMode::Off},
+              {"on_request", ChallengeMode::OnRequest},
               {"always", ChallengeMode::Always}});
 }
 

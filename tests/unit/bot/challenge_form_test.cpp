@@ -7,8 +7,8 @@ namespace {
 
 TEST_CASE("challenge form: parses the page's POST", "[bot][challenge]") {
   ChallengeSolution s;
-  REQUIRE(parseChallengeSolution("token=v1.k.1.16.n.m&counter=8892&return=%2Fa%3Fb%3D1+c",
-                                 s) == SolutionParse::Parsed);
+  REQUIRE(parseChallengeSolution("token=v1.k.1.16.n.m&counter=8892&return=%2Fa%3Fb%3D1+c", s) ==
+          SolutionParse::Parsed);
   CHECK(s.token == "v1.k.1.16.n.m");
   CHECK(s.counter == "8892");
   CHECK(s.return_target == "/a?b=1 c");

@@ -45,8 +45,9 @@ TEST_CASE("challenge page: CSP allows only its own inline code", "[bot][challeng
 TEST_CASE("challenge page: the return target is escaped", "[bot][challenge]") {
   const ChallengePage p = page("/x?\"><script>alert(1)</script>&'");
   CHECK(p.html.find("<script>alert") == std::string::npos);
-  CHECK(p.html.find("data-return=\"/x?&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;&amp;&#39;\"") !=
-        std::string::npos);
+  CHECK(
+      p.html.find("data-return=\"/x?&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;&amp;&#39;\"") !=
+      std::string::npos);
   CHECK(escapeHtmlAttribute("a&b") == "a&amp;b");
 }
 

@@ -56,8 +56,8 @@ struct Harness {
     CHECK(stage->requestBodyMode(*ex) == BodyMode::Buffer);
     const Verdict headers = stage->onRequestHeaders(*ex);
     if (!headers.isContinue()) return headers;
-    return stage->onRequestBody(
-        *ex, {reinterpret_cast<const std::byte*>(body.data()), body.size()}, true);
+    return stage->onRequestBody(*ex, {reinterpret_cast<const std::byte*>(body.data()), body.size()},
+                                true);
   }
 
   // Fetches a page and returns its token.
@@ -179,8 +179,8 @@ TEST_CASE("challenge stage: TLS clearance is Secure and bound to the JA4", "[bot
   Harness h;
   const std::string ja4 = "t13d1516h2_8daaf6152771_e5627efa2ab1";
   const std::string token = h.tokenFromPage("192.0.2.10", ja4);
-  CHECK(h.post("token=" + token + "&counter=" + Harness::solve(token), "192.0.2.10", ja4)
-            .reason == "challenge_solved");
+  CHECK(h.post("token=" + token + "&counter=" + Harness::solve(token), "192.0.2.10", ja4).reason ==
+        "challenge_solved");
   CHECK(h.ex->record().redirect_location == "/");
   CHECK(h.setCookie().find("; Secure") != std::string::npos);
   const std::string cookie = cookieValueOf(h.setCookie());
@@ -227,7 +227,8 @@ TEST_CASE("challenge stage: on_request acts only when asked", "[bot][challenge]"
   RequestHead req = test::makeGet("/page");
   h.start(std::move(req));
   h.ex->record().challenge_requested_by = "bot_score";
-  CHECK(describe(h.stage->onRequestHeaders(*h.ex)) == describe(Verdict::respond(403, "challenge_issued")));
+  CHECK(describe(h.stage->onRequestHeaders(*h.ex)) ==
+        describe(Verdict::respond(403, "challenge_issued")));
 }
 
 TEST_CASE("challenge stage: non-GET requests cannot run the page", "[bot][challenge]") {
@@ -236,7 +237,8 @@ TEST_CASE("challenge stage: non-GET requests cannot run the page", "[bot][challe
   req.method = "PUT";
   h.start(std::move(req));
   CHECK(h.stage->requestBodyMode(*h.ex) == BodyMode::Stream);
-  CHECK(describe(h.stage->onRequestHeaders(*h.ex)) == describe(Verdict::respond(403, "challenge_required")));
+  CHECK(describe(h.stage->onRequestHeaders(*h.ex)) ==
+        describe(Verdict::respond(403, "challenge_required")));
   CHECK(h.ex->record().local_reply_content_type.empty());  // the JSON reply
   CHECK(h.counter(Counter::challenge_required_total) == 1);
 }

@@ -26,19 +26,22 @@ TEST_CASE("clearance cookie: format and a valid round trip", "[bot][challenge]")
 
 TEST_CASE("clearance cookie: rotation", "[bot][challenge]") {
   // Signed by k1 while it was first; k2 now signs, k1 still verifies.
-  const ChallengeKeyRing old_ring(std::vector<ChallengeKey>{{"k1", "first-secret-with-at-least-32-bytes!!!"}});
+  const ChallengeKeyRing old_ring(
+      std::vector<ChallengeKey>{{"k1", "first-secret-with-at-least-32-bytes!!!"}});
   const std::string by_k1 = cookie(kNow + 60, old_ring);
   CHECK(by_k1.rfind("v1.k1.", 0) == 0);
   CHECK(verifyClearanceCookie(kRing, by_k1, kClient, kNow) == ClearanceStatus::Valid);
   // Once k1 is dropped it is unknown.
-  const ChallengeKeyRing new_ring(std::vector<ChallengeKey>{{"k2", "second-secret-with-at-least-32-bytes!!"}});
+  const ChallengeKeyRing new_ring(
+      std::vector<ChallengeKey>{{"k2", "second-secret-with-at-least-32-bytes!!"}});
   CHECK(verifyClearanceCookie(new_ring, by_k1, kClient, kNow) == ClearanceStatus::UnknownKey);
 }
 
 TEST_CASE("clearance cookie: every refusal", "[bot][challenge]") {
   const std::string c = cookie();
   SECTION("expired") {
-    CHECK(verifyClearanceCookie(kRing, cookie(kNow - 1), kClient, kNow) == ClearanceStatus::Expired);
+    CHECK(verifyClearanceCookie(kRing, cookie(kNow - 1), kClient, kNow) ==
+          ClearanceStatus::Expired);
     CHECK(verifyClearanceCookie(kRing, cookie(kNow), kClient, kNow) == ClearanceStatus::Expired);
   }
   SECTION("another IP prefix") {
@@ -56,7 +59,8 @@ TEST_CASE("clearance cookie: every refusal", "[bot][challenge]") {
           ClearanceStatus::Valid);
   }
   SECTION("forged: same shape, signed with a key we do not hold") {
-    const ChallengeKeyRing attacker(std::vector<ChallengeKey>{{"k2", "attacker-secret-with-at-least-32-bytes"}});
+    const ChallengeKeyRing attacker(
+        std::vector<ChallengeKey>{{"k2", "attacker-secret-with-at-least-32-bytes"}});
     CHECK(verifyClearanceCookie(kRing, cookie(kNow + 60, attacker), kClient, kNow) ==
           ClearanceStatus::BadSignature);
   }

@@ -53,8 +53,10 @@ TEST_CASE("config loader: challenge defaults", "[config][challenge]") {
   CHECK(c.challenge.ipv6_prefix == 64);
   CHECK(c.challenge.path == "/.well-known/rampart/challenge");
   CHECK(c.routes[0].challenge.mode == ChallengeMode::OnRequest);
-  // `challenge:` alone switches the stage on with every default.
-  CHECK(loadOk(kRoute + "challenge:\n").challenge.configured);
+  // `challenge: {}` switches the stage on with every default; an empty key is an error as
+  // everywhere else.
+  CHECK(loadOk(kRoute + "challenge: {}\n").challenge.configured);
+  CHECK_THAT(errorOf(kRoute + "challenge:\n"), Contains("expected a map in challenge"));
 }
 
 TEST_CASE("config loader: challenge round-trips every field", "[config][challenge]") {
@@ -74,8 +76,10 @@ TEST_CASE("config loader: challenge round-trips every field", "[config][challeng
     challenge: {mode: off}
 challenge:
   keys:
-    - {id: k2, secret: ")" + kSecretA + R"("}
-    - {id: k1, secret_file: )" + file.string() + R"(}
+    - {id: k2, secret: ")" +
+                          kSecretA + R"("}
+    - {id: k1, secret_file: )" +
+                          file.string() + R"(}
   difficulty_bits: 12
   cookie_name: clearance
   cookie_ttl_s: 600
@@ -112,9 +116,9 @@ TEST_CASE("config loader: challenge errors", "[config][challenge]") {
              Contains("give exactly one of 'secret' or 'secret_file'"));
   CHECK_THAT(errorOf(kRoute + "challenge:\n  keys:\n    - {id: k1, secret_file: /nonexistent/x}\n"),
              Contains("does not exist"));
-  CHECK_THAT(errorOf(kRoute + "challenge:\n  keys:\n    - {id: \"k.1\", secret: \"" + kSecretA +
-                     "\"}\n"),
-             Contains("is not a key id"));
+  CHECK_THAT(
+      errorOf(kRoute + "challenge:\n  keys:\n    - {id: \"k.1\", secret: \"" + kSecretA + "\"}\n"),
+      Contains("is not a key id"));
   CHECK_THAT(errorOf(kRoute + "challenge:\n  keys:\n    - {id: k1, secret: \"" + kSecretA +
                      "\"}\n    - {id: k1, secret: \"" + kSecretA + "\"}\n"),
              Contains("duplicate key id 'k1'"));
@@ -130,9 +134,10 @@ TEST_CASE("config loader: challenge errors", "[config][challenge]") {
   CHECK_THAT(errorOf(kRoute + "challenge:\n  path: \"/a?b\"\n"), Contains("plain path"));
   CHECK_THAT(errorOf(kRoute + "challenge:\n  dificulty_bits: 8\n"),
              Contains("did you mean 'difficulty_bits'?"));
-  CHECK_THAT(errorOf("routes:\n  - name: api\n    cluster: backend\n    challenge: {mode: sometimes}\n"),
-             Contains("routes[0].challenge.mode: unknown value 'sometimes'; expected one of: off, "
-                      "on_request, always"));
+  CHECK_THAT(
+      errorOf("routes:\n  - name: api\n    cluster: backend\n    challenge: {mode: sometimes}\n"),
+      Contains("routes[0].challenge.mode: unknown value 'sometimes'; expected one of: off, "
+               "on_request, always"));
 }
 
 }  // namespace
