@@ -422,7 +422,10 @@ def test_Chromium_SolvesTheChallengeAndReachesUpstream(make_rampart, tmp_path, l
     dom, wall, stderr = chromium_dump(chal, url, tmp_path, *extra)
     issued, solved, passed = assert_chromium_passes(chal, path, dom, stderr)
     if listener == "tls":
+        # Over h2 (ALPN), so the solution POST went through the HTTP/2 codec as well.
         assert passed["ja4"] != "" and passed["ja4"] == issued["ja4"]
+        assert solved["protocol"] == "HTTP/2"
     solve_s = record_time(solved) - record_time(issued)
     print(f"\nchromium ({listener}): page -> solution POST {solve_s * 1000:.0f} ms at "
-          f"difficulty {16} bits; chromium run {wall:.1f} s in all; ja4={passed['ja4'] or '-'}")
+          f"difficulty 16 bits; chromium run {wall:.1f} s in all; {passed['protocol']}; "
+          f"ja4={passed['ja4'] or '-'}")
