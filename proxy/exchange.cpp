@@ -406,7 +406,12 @@ void ActiveExchange::sendLocalReply(std::uint16_t status, std::string_view reaso
   record_.reason = reason;
   record_.action = action;
   record_.phase = phaseName(phase);
-  LocalReply reply = makeLocalReply(status, reason, request_id_);
+  // A stage may answer with its own document (the challenge page) instead of the JSON body.
+  LocalReply reply =
+      record_.local_reply_content_type.empty()
+          ? makeLocalReply(status, reason, request_id_)
+          : makeLocalReplyWithBody(status, request_id_, std::move(record_.local_reply_content_type),
+                                   std::move(record_.local_reply_body));
   // A stage that redirects (WAF redirect intervention) leaves the target in the record.
   if (!record_.redirect_location.empty()) reply.head.headers.add("location", record_.redirect_location);
   // A stage that limits (rate limits) leaves Retry-After and RateLimit-* in the record.

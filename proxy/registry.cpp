@@ -2,6 +2,7 @@
 
 #include "bot/bot_stage.h"
 #include "bot/client_intel_stage.h"
+#include "bot/challenge_stage.h"
 #include "detectors/canonical/canonical_stage.h"
 #include "detectors/modsecurity/modsecurity_stage.h"
 #include "detectors/signatures/signature_stage.h"
@@ -75,6 +76,9 @@ Result<std::vector<std::unique_ptr<StageFactory>>> buildStageFactories(
       auto factory = bot::makeBotStageFactory(snapshot);
       if (!factory) return factory.error();
       if (factory.value()) factories.push_back(std::move(factory.value()));
+    } else if (registration.name == "rampart.challenge") {
+      if (auto factory = bot::makeChallengeStageFactory(snapshot))
+        factories.push_back(std::move(factory));
     } else if (registration.name == "rampart.rate_limit") {
       if (auto factory = state::makeRateLimitStageFactory(snapshot))
         factories.push_back(std::move(factory));

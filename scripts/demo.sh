@@ -6,6 +6,7 @@
 #   curl -i --http2-prior-knowledge http://127.0.0.1:8080/hello   # h2c
 #   curl -ik --http2 https://127.0.0.1:8443/hello   # h2 over TLS
 #   curl http://127.0.0.1:9901/metrics              # admin
+#   curl -i http://127.0.0.1:8080/challenge-demo/   # 403: the proof-of-work page; open it in a browser
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh

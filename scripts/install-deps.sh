@@ -27,6 +27,9 @@ PACKAGES=(
   # clients the bot-score tests fingerprint (tests/integration/test_bot_score.py)
   wget python3-requests sqlmap ffuf chromium
   procps iproute2 psmisc
+  # a real browser for the challenge tests (tests/integration/test_challenge.py): it must solve
+  # the proof-of-work page that curl and httpx cannot
+  chromium
   # text that scripts/build-benign-corpus.py builds the benign corpus from
   wamerican wfrench wngerman wspanish fortunes-min
   # benchmark: nginx as the reference proxy, wrk/h2load as load generators

@@ -144,8 +144,12 @@ struct DecisionRecord {
   std::string_view clearance;   // clearance cookie: absent | valid | expired | bad_signature |
                                 // wrong_client | malformed | unknown_key
   // Extra headers a stage asks its local reply to carry (Retry-After, RateLimit-Policy,
-  // RateLimit on a 429). Not logged.
+  // RateLimit on a 429; Set-Cookie, Content-Security-Policy from the challenge). Not logged.
   std::vector<HeaderField> local_reply_headers;
+  // A stage whose local reply is a document rather than the JSON {status, reason, request_id}
+  // (the challenge page) sets both; empty content type = the JSON body. Not logged.
+  std::string local_reply_content_type;
+  std::string local_reply_body;
 };
 
 }  // namespace rampart

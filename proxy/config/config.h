@@ -217,9 +217,40 @@ struct RouteBotConfig {
   std::vector<std::string> allow_lists;
 };
 
-// Top-level `challenge:` (keys, difficulty, cookie) and route `challenge:`.
-struct ChallengeConfig {};
-struct RouteChallengeConfig {};
+// Top-level `challenge:` (keys, difficulty, cookie) and route `challenge:` (bot/challenge_stage.h,
+// docs/bots.md "Challenge").
+
+// One HMAC key. The loader reads `secret_file` into `secret`, so the snapshot never touches disk.
+struct ChallengeKeyConfig {
+  std::string id;      // [A-Za-z0-9_-]{1,32}; written into every cookie and token it signs
+  std::string secret;  // at least 32 bytes
+};
+
+struct ChallengeConfig {
+  bool configured = false;  // the top-level key is present (the stage is then built for every
+                            // route whose mode is not off)
+  // The first key signs, every listed key verifies (rotation: prepend the new key, drop the old
+  // one after cookie_ttl_s). Empty: a random per-process key, logged loudly at start; cookies
+  // then verify only on this process and until it restarts.
+  std::vector<ChallengeKeyConfig> keys;
+  std::uint32_t difficulty_bits = 16;  // leading zero bits of SHA-256(token ":" counter)
+  std::string cookie_name = "rampart_clearance";
+  std::uint32_t cookie_ttl_s = 3600;  // clearance lifetime (Max-Age and the signed expiry)
+  std::uint32_t token_ttl_s = 300;    // how long a served page's token can be solved
+  std::uint32_t ipv4_prefix = 24;     // the client address bits a cookie is bound to
+  std::uint32_t ipv6_prefix = 64;
+  std::string path = "/.well-known/rampart/challenge";  // where the page POSTs its solution
+};
+
+enum class ChallengeMode : std::uint8_t {
+  Off,        // never challenge on this route (the clearance cookie is still stripped)
+  OnRequest,  // challenge when another stage set record.challenge_requested_by
+  Always,     // challenge every request without a valid clearance ("under attack")
+};
+
+struct RouteChallengeConfig {
+  ChallengeMode mode = ChallengeMode::OnRequest;  // yaml: off | on_request | always
+};
 
 struct RouteConfig {
   std::string name;

@@ -1248,6 +1248,152 @@ void readRouteClientPolicy(Diagnostics& diag, const YAML::Node& node, const std:
     out.challenge_asns = readAsns(diag, *asns, map.pathOf("challenge_asns"));
 }
 
+// ---------------------------------------------------------------------------------------------
+// Challenge (bot/challenge_stage.h; docs/bots.md "Challenge").
+
+constexpr std::size_t kMaxChallengeKeys = 8;
+constexpr std::size_t kMinChallengeSecretBytes = 32;  // bot::kMinChallengeSecretBytes
+constexpr std::uintmax_t kMaxChallengeSecretFileBytes = 4096;
+
+bool isChallengeKeyIdText(std::string_view id) {
+  return !id.empty() && id.size() <= 32 && std::all_of(id.begin(), id.end(), [](unsigned char c) {
+    return std::isalnum(c) != 0 || c == '_' || c == '-';
+  });
+}
+
+// A cookie name as RFC 6265 allows it, kept to the characters nobody quotes.
+bool isCookieName(std::string_view name) {
+  return !name.empty() && name.size() <= 64 &&
+         std::all_of(name.begin(), name.end(), [](unsigned char c) {
+           return std::isalnum(c) != 0 || c == '_' || c == '-' || c == '.';
+         });
+}
+
+// The secret's bytes: `secret` inline, or `secret_file` read now (one trailing newline dropped,
+// as editors add one), so a reload picks up a rotated file.
+void readChallengeKey(Diagnostics& diag, const YAML::Node& node, const std::string& path,
+                      ChallengeKeyConfig& out) {
+  MapReader map(diag, node, path, {"id", "secret", "secret_file"});
+  if (!map.ok()) return;
+  if (auto id = map.require("id")) {
+    if (auto value = readNonEmptyString(diag, *id, map.pathOf("id"))) {
+      if (!isChallengeKeyIdText(*value)) {
+        diag.fail(id->Mark(), map.pathOf("id") + ": '" + *value +
+                                  "' is not a key id ([A-Za-z0-9_-], at most 32 characters)");
+        return;
+      }
+      out.id = *value;
+    }
+  }
+  const auto inline_secret = map.find("secret");
+  const auto secret_file = map.find("secret_file");
+  if (inline_secret.has_value() == secret_file.has_value()) {
+    diag.fail(map.mark(), path + ": give exactly one of 'secret' or 'secret_file'");
+    return;
+  }
+  YAML::Mark mark = map.mark();
+  if (inline_secret) {
+    mark = inline_secret->Mark();
+    if (auto value = readString(diag, *inline_secret, map.pathOf("secret"))) out.secret = *value;
+  } else {
+    mark = secret_file->Mark();
+    auto file = readNonEmptyString(diag, *secret_file, map.pathOf("secret_file"));
+    if (!file || !checkReadableFile(diag, *secret_file, map.pathOf("secret_file"), *file)) return;
+    std::error_code ec;
+    const std::uintmax_t size = std::filesystem::file_size(*file, ec);
+    if (ec || size > kMaxChallengeSecretFileBytes) {
+      diag.fail(mark, map.pathOf("secret_file") + ": '" + *file +
+                          "' cannot be read or is larger than 4096 bytes");
+      return;
+    }
+    std::ifstream in(*file, std::ios::binary);
+    out.secret.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    if (!in.eof() && in.fail()) {
+      diag.fail(mark, map.pathOf("secret_file") + ": '" + *file + "' cannot be read");
+      return;
+    }
+    if (!out.secret.empty() && out.secret.back() == '\n') out.secret.pop_back();
+    if (!out.secret.empty() && out.secret.back() == '\r') out.secret.pop_back();
+  }
+  if (diag.failed()) return;
+  if (out.secret.size() < kMinChallengeSecretBytes) {
+    diag.fail(mark, path + ": the secret has " + std::to_string(out.secret.size()) +
+                        " bytes; at least 32 are needed (e.g. `openssl rand -base64 32`)");
+  }
+}
+
+void readChallenge(Diagnostics& diag, const YAML::Node& node, const std::string& path,
+                   ChallengeConfig& out) {
+  out.configured = true;  // `challenge: {}`: every default and the per-process key
+  MapReader map(diag, node, path,
+                {"keys", "difficulty_bits", "cookie_name", "cookie_ttl_s", "token_ttl_s",
+                 "ipv4_prefix", "ipv6_prefix", "path"});
+  if (!map.ok()) return;
+  if (auto keys = map.find("keys")) {
+    forEachItem(diag, *keys, map.pathOf("keys"),
+                [&](const YAML::Node& item, const std::string& item_path) {
+                  ChallengeKeyConfig key;
+                  readChallengeKey(diag, item, item_path, key);
+                  if (diag.failed()) return;
+                  for (const ChallengeKeyConfig& other : out.keys) {
+                    if (other.id == key.id) {
+                      diag.fail(item.Mark(), item_path + ".id: duplicate key id '" + key.id + "'");
+                      return;
+                    }
+                  }
+                  out.keys.push_back(std::move(key));
+                });
+    if (diag.failed()) return;
+    if (out.keys.empty()) {
+      diag.fail(keys->Mark(), map.pathOf("keys") +
+                                  ": needs at least one key (or leave `keys` out for a random "
+                                  "per-process key)");
+    } else if (out.keys.size() > kMaxChallengeKeys) {
+      diag.fail(keys->Mark(), map.pathOf("keys") + ": at most 8 keys");
+    }
+  }
+  // 4..28 bits: below 4 anything passes at once; 2^28 SHA-256 rounds take a browser minutes.
+  map.uintInRange("difficulty_bits", out.difficulty_bits, 4, 28);
+  if (auto name = map.find("cookie_name")) {
+    if (auto value = readNonEmptyString(diag, *name, map.pathOf("cookie_name"))) {
+      if (!isCookieName(*value)) {
+        diag.fail(name->Mark(), map.pathOf("cookie_name") + ": '" + *value +
+                                    "' is not a cookie name ([A-Za-z0-9_.-], at most 64)");
+      } else {
+        out.cookie_name = *value;
+      }
+    }
+  }
+  map.uintInRange("cookie_ttl_s", out.cookie_ttl_s, 1, 30 * 86'400);
+  map.uintInRange("token_ttl_s", out.token_ttl_s, 1, 3'600);
+  map.uintInRange("ipv4_prefix", out.ipv4_prefix, 1, 32);
+  map.uintInRange("ipv6_prefix", out.ipv6_prefix, 1, 128);
+  if (auto solve_path = map.find("path")) {
+    if (auto value = readString(diag, *solve_path, map.pathOf("path"))) {
+      const bool ok = value->size() > 1 && value->front() == '/' &&
+                      value->find_first_of("?#% \t") == std::string::npos;
+      if (!ok) {
+        diag.fail(solve_path->Mark(), map.pathOf("path") +
+                                          ": must be a plain path starting with '/' (no query, "
+                                          "no escapes), got '" +
+                                          *value + "'");
+      } else {
+        out.path = *value;
+      }
+    }
+  }
+}
+
+void readRouteChallenge(Diagnostics& diag, const YAML::Node& node, const std::string& path,
+                        RouteChallengeConfig& out) {
+  MapReader map(diag, node, path, {"mode"});
+  if (!map.ok()) return;
+  readChoice(diag, map, "mode", out.mode,
+             {{"off", ChallengeMode::Off},
+              {"on_request", ChallengeMode::OnRequest},
+              {"always", ChallengeMode::Always}});
+}
+
 // `path_prefix` of a route or a rate-limit match: a path, so it starts with '/'.
 void readPathPrefix(Diagnostics& diag, MapReader& map, std::string& out) {
   auto prefix = map.find("path_prefix");
@@ -1267,7 +1413,8 @@ void readRoute(Diagnostics& diag, const YAML::Node& node, const std::string& pat
                RouteConfig& out) {
   MapReader map(diag, node, path,
                 {"name", "hosts", "path_prefix", "cluster", "max_body_bytes", "waf", "canonical",
-                 "signatures", "bot", "client_policy"});
+                 "signatures", "bot", "client_policy",
+                 "challenge"});
   if (!map.ok()) return;
   map.requiredNonEmptyString("name", out.name);
   if (auto hosts = map.find("hosts")) {
@@ -1307,6 +1454,8 @@ void readRoute(Diagnostics& diag, const YAML::Node& node, const std::string& pat
   if (auto policy = map.find("client_policy"))
     readRouteClientPolicy(diag, *policy, map.pathOf("client_policy"), client_intel.ip_lists,
                           out.client_policy);
+  if (auto challenge = map.find("challenge"))
+    readRouteChallenge(diag, *challenge, map.pathOf("challenge"), out.challenge);
 }
 
 void readRoutes(Diagnostics& diag, const YAML::Node& node, const std::string& path,
@@ -1673,7 +1822,7 @@ void readConfig(Diagnostics& diag, const YAML::Node& root, Config& config) {
   MapReader top(diag, root, "",
                 {"workers", "listeners", "admin", "limits", "decision_log", "forwarding",
                  "clusters", "routes", "waf", "rate_limits", "signatures", "bot",
-                 "client_intel"});
+                 "client_intel", "challenge"});
   if (!top.ok()) return;
   top.uintInRange("workers", config.workers, 0, kMaxWorkers);
   if (auto node = top.require("listeners")) {
@@ -1695,6 +1844,7 @@ void readConfig(Diagnostics& diag, const YAML::Node& root, Config& config) {
   // Before routes whatever their order in the file: route client_policy names its lists.
   if (auto node = top.find("client_intel"))
     readClientIntel(diag, *node, "client_intel", config.client_intel);
+  if (auto node = top.find("challenge")) readChallenge(diag, *node, "challenge", config.challenge);
   // Clusters before routes whatever their order in the file: routes refer to clusters.
   if (auto node = top.require("clusters")) readClusters(diag, *node, "clusters", config.clusters);
   if (diag.failed()) return;

@@ -124,6 +124,18 @@ namespace rampart {
     "Requests for which the client policy asked for a challenge (challenge_requested_by).")   \
   X(client_policy_shadow_total,                                                               \
     "Denials and challenges a client policy in detect mode only recorded.")                   \
+  X(challenge_issued_total, "Challenge pages served (proof-of-work, 403).")                  \
+  X(challenge_passed_total,                                                                   \
+    "Requests that needed a challenge and went on with a valid clearance cookie.")            \
+  X(challenge_solved_total, "Challenge solutions accepted: clearance cookie set, 303.")       \
+  X(challenge_rejected_total,                                                                 \
+    "Challenge solutions refused (by reason: rampart_detector_reasons_total).")               \
+  X(challenge_required_total,                                                                 \
+    "Non-GET/HEAD requests refused because they need a challenge they cannot run.")           \
+  X(challenge_clearance_refused_total,                                                        \
+    "Clearance cookies presented that did not verify (by status: detector \"clearance\").")  \
+  X(challenge_errors_total,                                                                   \
+    "Challenge pages or cookies that could not be made (no randomness, no memory): 503.")     \
   X(rate_limit_redis_breaker_opened_total, "Redis circuit breaker transitions to open.")      \
   X(rate_limit_redis_breaker_closed_total,                                                    \
     "Redis circuit breaker transitions back to closed (a probe succeeded).")
