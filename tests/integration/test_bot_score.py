@@ -210,8 +210,42 @@ def test_block_mode_refuses_scanners_and_fake_crawlers(rampart):
     assert rec["reason"] == "bot_category_blocked"
     assert rec["bot_category"] == "fake_crawler" and rec["verified_bot"] == "googlebot"
 
-    # curl is automated but above block_below: handed to the challenge (challenge_below 30).
+    # curl is automated but above block_below: handed to the challenge (challenge_below 30),
+    # which serves the proof-of-work page curl cannot solve.
     res = rampart.curl([rampart.http_url + "/bot/curl"])
+    assert res.status == 403
     rec = rampart.last_record(lambda x: x["path"] == "/bot/curl")
     assert rec["bot_action"] == "challenge" and rec["challenge_requested_by"] == "bot_score"
+    assert rec["challenge"] == "issued" and rec["reason"] == "challenge_issued"
     assert rampart.metric("rampart_bot_blocked_total") >= 2
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
+@pytest.mark.rampart(extra_routes=[{"name": "bot", "hosts": ["*"], "path_prefix": "/bot/",
+                                    "cluster": "echo", "bot": {"mode": "block"}}])
+def test_low_score_is_challenged_and_only_the_browser_gets_through(rampart, tmp_path):
+    """The bot score hands headless chromium (score 24, its own UA) and curl (19) to the
+    challenge; chromium runs the proof of work and reaches the upstream, curl never does."""
+    path = "/bot/challenged/" + uuid.uuid4().hex[:8]
+    for url in (rampart.http_url + path, rampart.https_url + path):
+        profile = tmp_path / f"chromium-{uuid.uuid4().hex[:6]}"
+        p = run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                 "--ignore-certificate-errors", f"--user-data-dir={profile}",
+                 "--virtual-time-budget=30000", "--dump-dom", url], timeout=120)
+        dom = p.stdout.decode(errors="replace")
+        assert '"path"' in dom and path in dom, dom[:600]  # the echo upstream's JSON
+    recs = rampart.wait_records(6, timeout=10, pred=lambda x: x["path"].startswith(path))
+    outcomes = [(r["listener"], r["challenge"], r["bot_action"], r["bot_score"]) for r in recs
+                if r["path"].startswith(path)]
+    for listener in ("plain", "tls"):
+        mine = [o for o in outcomes if o[0] == listener]
+        assert ("issued" in [o[1] for o in mine]) and ("passed" in [o[1] for o in mine]), outcomes
+        assert all(o[2] == "challenge" and o[3] < 30 for o in mine), outcomes
+    solved = rampart.wait_records(2, timeout=5, pred=lambda x: x["challenge"] == "solved")
+    assert len(solved) >= 2
+
+    res = rampart.curl(["-L", "-c", str(tmp_path / "jar"), "-b", str(tmp_path / "jar"),
+                        rampart.http_url + path])
+    assert res.status == 403 and b"<noscript>" in res.body
+    rec = rampart.last_record(lambda x: x["path"] == path and x["ua_family"] == "curl")
+    assert rec["challenge"] == "issued" and rec["upstream_endpoint"] == ""
