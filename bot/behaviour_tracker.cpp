@@ -119,6 +119,16 @@ BehaviourSummary BehaviourTracker::summary(std::uint64_t client_key, double now_
   s.pages = windowed(e.current.pages, e.previous.pages);
   s.assets = windowed(e.current.assets, e.previous.assets);
   s.auth_attempts = windowed(e.current.auth_attempts, e.previous.auth_attempts);
+  // Counts from every instance (Redis), while fresh: never fewer than this instance saw.
+  auto fleet = [&](FleetCounter counter, std::uint32_t local) {
+    const auto i = static_cast<std::size_t>(counter);
+    if (e.fleet_at_s[i] == 0 || now_s - e.fleet_at_s[i] >= window_s_) return local;
+    return std::max(local, e.fleet[i]);
+  };
+  s.requests = fleet(FleetCounter::Requests, s.requests);
+  s.client_errors = fleet(FleetCounter::ClientErrors, s.client_errors);
+  s.not_found = fleet(FleetCounter::NotFound, s.not_found);
+  s.auth_attempts = fleet(FleetCounter::AuthAttempts, s.auth_attempts);
   s.path_samples = e.path_filled;
   std::array<std::uint32_t, kPathSlots> paths = e.paths;
   std::sort(paths.begin(), paths.begin() + e.path_filled);
@@ -128,6 +138,27 @@ BehaviourSummary BehaviourTracker::summary(std::uint64_t client_key, double now_
   s.gap_mean_s = e.gap_mean;
   if (e.gaps > 1 && e.gap_mean > 0) s.gap_cv = std::sqrt(e.gap_var) / e.gap_mean;
   return s;
+}
+
+std::string_view fleetCounterName(FleetCounter counter) {
+  switch (counter) {
+    case FleetCounter::Requests: return "requests";
+    case FleetCounter::ClientErrors: return "client_errors";
+    case FleetCounter::NotFound: return "not_found";
+    case FleetCounter::AuthAttempts: return "auth_attempts";
+  }
+  return "requests";
+}
+
+void BehaviourTracker::recordFleetCount(std::uint64_t client_key, FleetCounter counter,
+                                        std::uint32_t count, double now_s) {
+  Shard& shard = shardFor(client_key);
+  std::lock_guard lock(shard.mutex);
+  auto it = shard.index.find(client_key);
+  if (it == shard.index.end()) return;
+  const auto i = static_cast<std::size_t>(counter);
+  it->second->fleet[i] = count;
+  it->second->fleet_at_s[i] = now_s;
 }
 
 std::size_t BehaviourTracker::size() const {

@@ -18,6 +18,7 @@
 #include <list>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
@@ -69,6 +70,12 @@ struct BehaviourThresholds {
 void scoreBehaviour(const BehaviourSummary& summary, const BehaviourThresholds& thresholds,
                     bool claims_browser, std::vector<BotScoreComponent>& out);
 
+// Counts shared between instances through Redis (bot.behaviour.store: redis): what every
+// instance counted for a client in the window, as Redis answered the last increment.
+enum class FleetCounter : std::uint8_t { Requests, ClientErrors, NotFound, AuthAttempts };
+inline constexpr std::size_t kFleetCounters = 4;
+std::string_view fleetCounterName(FleetCounter counter);
+
 class BehaviourTracker {
  public:
   static constexpr std::size_t kShards = 64;
@@ -86,6 +93,11 @@ class BehaviourTracker {
 
   void observe(const BehaviourObservation& o);
   BehaviourSummary summary(std::uint64_t client_key, double now_s) const;
+  // Redis' count for one counter of a client (all instances, this window). A summary uses the
+  // larger of the local and the fleet count while the fleet count is younger than the window.
+  // A client not tracked here (evicted meanwhile) is ignored.
+  void recordFleetCount(std::uint64_t client_key, FleetCounter counter, std::uint32_t count,
+                        double now_s);
 
   std::size_t size() const;
   std::size_t maxClients() const { return shard_capacity_ * kShards; }
@@ -106,6 +118,8 @@ class BehaviourTracker {
     std::uint8_t path_filled = 0;
     std::uint32_t gaps = 0;
     double gap_mean = 0, gap_var = 0;  // exponentially weighted, seconds
+    std::array<std::uint32_t, kFleetCounters> fleet{};  // Redis' counts (store: redis)
+    std::array<double, kFleetCounters> fleet_at_s{};
   };
 
  private:

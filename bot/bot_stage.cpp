@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <chrono>
 #include <cctype>
+#include <cstdio>
 #include <functional>
 #include <optional>
 
+#include "bot/digest.h"
 #include "bot/header_order.h"
 #include "bot/user_agent.h"
 #include "bot/verified_bots.h"
@@ -13,6 +15,7 @@
 #include "proxy/config_snapshot.h"
 #include "proxy/stats/stats.h"
 #include "proxy/worker_context.h"
+#include "state/remote_limiter.h"
 
 namespace rampart::bot {
 namespace {
@@ -73,7 +76,8 @@ std::uint64_t keyOf(const BotStageConfig& config, const ConnectionInfo& connecti
 
 class BotStage final : public Stage {
  public:
-  explicit BotStage(std::shared_ptr<const BotStageConfig> config) : config_(std::move(config)) {}
+  BotStage(std::shared_ptr<const BotStageConfig> config, WorkerContext& worker)
+      : config_(std::move(config)), worker_(worker) {}
 
   Verdict onRequestHeaders(Exchange& ex) noexcept override {
     const RouteBotPolicy* policy = policyFor(ex);
@@ -102,9 +106,52 @@ class BotStage final : public Stage {
     o.page = !o.asset && isPage(head);
     o.auth_attempt = isAuthAttempt(head, path);
     config_->tracker->observe(o);
+    if (config_->behaviour_in_redis) countInRedis(o);
   }
 
  private:
+  // One sliding-window increment per counter the request touches; Redis answers with the count
+  // of every instance, which goes into the tracker. Nothing waits: an unavailable Redis (breaker
+  // open, overloaded, error) leaves the local counts in charge.
+  void countInRedis(const BehaviourObservation& o) noexcept {
+    WorkerContext& worker = worker_;
+    try {
+      if (!limiter_)
+        limiter_ = state::RemoteLimiter::of(worker, config_->redis, config_->over_limit_cache_keys);
+      state::LimitSpec spec;
+      spec.algorithm = state::Algorithm::SlidingWindow;
+      spec.limit = 1'000'000'000;
+      spec.window_us = static_cast<std::int64_t>(config_->window_s * 1e6);
+      spec.burst = spec.limit;
+      char client[17];
+      std::snprintf(client, sizeof(client), "%016llx", static_cast<unsigned long long>(o.client_key));
+      auto count = [&](FleetCounter counter) {
+        const std::string key = "bhv:{" +
+                                sha256Hex(std::string(fleetCounterName(counter)) + "|" + client, 32) +
+                                "}";
+        std::shared_ptr<BehaviourTracker> tracker = config_->tracker;
+        const std::uint64_t client_key = o.client_key;
+        const state::RedisIssue issued = limiter_->decide(
+            key, spec, [tracker, client_key, counter](const state::RedisAnswer& answer) {
+              if (answer.result != state::RedisCallResult::Answered) return;
+              tracker->recordFleetCount(client_key, counter,
+                                        static_cast<std::uint32_t>(std::min<std::uint64_t>(
+                                            answer.decision.count, 0xFFFFFFFFu)),
+                                        monotonicSeconds());
+            });
+        worker.stats().inc(issued == state::RedisIssue::Issued
+                               ? Counter::bot_behaviour_redis_calls_total
+                               : Counter::bot_behaviour_redis_skipped_total);
+      };
+      count(FleetCounter::Requests);
+      if (o.status >= 400 && o.status < 500) count(FleetCounter::ClientErrors);
+      if (o.status == 404) count(FleetCounter::NotFound);
+      if (o.auth_attempt) count(FleetCounter::AuthAttempts);
+    } catch (...) {
+      worker.stats().inc(Counter::bot_errors_total);
+    }
+  }
+
   const RouteBotPolicy* policyFor(const Exchange& ex) const {
     const RouteConfig* route = ex.route();
     if (route == nullptr) return nullptr;
@@ -184,6 +231,8 @@ class BotStage final : public Stage {
   }
 
   std::shared_ptr<const BotStageConfig> config_;
+  WorkerContext& worker_;
+  std::shared_ptr<state::RemoteLimiter> limiter_;  // behaviour in Redis only
   bool scored_ = false;
 };
 
@@ -220,8 +269,8 @@ BotAction decideBotAction(const RouteBotPolicy& policy, const BotScore& score) {
   return BotAction::Allow;
 }
 
-std::unique_ptr<Stage> BotStageFactory::create(WorkerContext&) const {
-  return std::make_unique<BotStage>(config_);
+std::unique_ptr<Stage> BotStageFactory::create(WorkerContext& worker) const {
+  return std::make_unique<BotStage>(config_, worker);
 }
 
 Result<std::unique_ptr<BotStageFactory>> makeBotStageFactory(const ConfigSnapshot& snapshot) {
@@ -247,6 +296,10 @@ Result<std::unique_ptr<BotStageFactory>> makeBotStageFactory(const ConfigSnapsho
   stage_config->thresholds.max_requests_per_window = bot.behaviour_max_requests_per_window;
   stage_config->thresholds.max_auth_attempts = bot.behaviour_max_auth_attempts;
   stage_config->behaviour_key = bot.behaviour_key;
+  stage_config->behaviour_in_redis = bot.behaviour_store == BehaviourStore::Redis;
+  stage_config->redis = config.rate_limits.redis;
+  stage_config->over_limit_cache_keys = config.rate_limits.over_limit_cache_keys;
+  stage_config->window_s = static_cast<double>(bot.behaviour_window_s);
   const std::string file = bot.verified_bots_file.empty()
                                ? std::string(RAMPART_RULES_DIR "/bots/verified-bots.yaml")
                                : bot.verified_bots_file;

@@ -11,7 +11,10 @@
 //   (sets record.challenge_requested_by = "bot_score"; the challenge stage serves the page);
 //   score < log_below -> log; else allow. In detect mode the action is recorded and counted but
 //   nothing is refused or challenged.
-// - At the Log phase the request is added to the client's behaviour (status known by then).
+// - At the Log phase the request is added to the client's behaviour (status known by then). With
+//   bot.behaviour.store: redis it is also counted in Redis (request, 4xx, 404 and login counts,
+//   one sliding-window increment each, pipelined, never waited for): the answers are every
+//   instance's counts, which the next request's summary uses.
 #pragma once
 
 #include <memory>
@@ -46,6 +49,12 @@ struct BotStageConfig {
   BehaviourThresholds thresholds;
   BehaviourKey behaviour_key = BehaviourKey::ClientIp;
   std::shared_ptr<const VerifiedBots> verified_bots;
+  // bot.behaviour.store: redis: the Redis settings of rate_limits (one connection per worker,
+  // shared with the rate-limit stage when the settings are the same).
+  bool behaviour_in_redis = false;
+  RedisConfig redis;
+  std::uint32_t over_limit_cache_keys = 0;
+  double window_s = 60;
 };
 
 // What the route's policy does with a score (pure; unit-tested).

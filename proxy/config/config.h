@@ -193,8 +193,12 @@ struct RouteClientPolicyConfig {
 // Top-level `bot:` (behaviour tracking, verified-bot files) and route `bot:` (the policy by
 // score and category). docs/bots.md, docs/configuration.md "bot".
 enum class BehaviourKey : std::uint8_t { ClientIp, ClientIpJa4 };  // ip | ip_ja4
+enum class BehaviourStore : std::uint8_t { Local, Redis };  // local | redis (rate_limits.redis)
 struct BotConfig {
   BehaviourKey behaviour_key = BehaviourKey::ClientIp;
+  // redis: the request, error and login counts are also kept in Redis (through the rate-limit
+  // Redis settings), so every instance scores a client on what all instances saw.
+  BehaviourStore behaviour_store = BehaviourStore::Local;
   std::uint32_t behaviour_window_s = 60;
   std::uint32_t behaviour_max_clients = 100000;
   std::uint32_t behaviour_max_requests_per_window = 300;  // above: behaviour_rate

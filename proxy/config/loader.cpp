@@ -1058,11 +1058,13 @@ void readBot(Diagnostics& diag, const YAML::Node& node, const std::string& path,
   }
   if (auto behaviour = map.find("behaviour")) {
     MapReader b(diag, *behaviour, map.pathOf("behaviour"),
-                {"key", "window_s", "max_clients", "max_requests_per_window",
+                {"key", "store", "window_s", "max_clients", "max_requests_per_window",
                  "max_auth_attempts"});
     if (!b.ok()) return;
     readChoice(diag, b, "key", out.behaviour_key,
                {{"ip", BehaviourKey::ClientIp}, {"ip_ja4", BehaviourKey::ClientIpJa4}});
+    readChoice(diag, b, "store", out.behaviour_store,
+               {{"local", BehaviourStore::Local}, {"redis", BehaviourStore::Redis}});
     b.uintInRange("window_s", out.behaviour_window_s, 1, 86400);
     b.uintInRange("max_clients", out.behaviour_max_clients, 64, 10'000'000);
     b.uintInRange("max_requests_per_window", out.behaviour_max_requests_per_window, 1,
@@ -1855,6 +1857,11 @@ void readConfig(Diagnostics& diag, const YAML::Node& root, Config& config) {
   // After routes: rules refer to routes by name.
   if (auto node = top.find("rate_limits")) {
     readRateLimits(diag, *node, "rate_limits", config.routes, config.rate_limits);
+  }
+  if (diag.failed()) return;
+  if (config.bot.behaviour_store == BehaviourStore::Redis && !config.rate_limits.redis.configured) {
+    diag.fail(root["bot"]["behaviour"]["store"].Mark(),
+              "bot.behaviour.store: 'redis' needs a 'rate_limits.redis' section with its address");
   }
 }
 

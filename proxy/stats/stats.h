@@ -106,6 +106,10 @@ namespace rampart {
   X(bot_blocked_total, "Requests the bot policy refused (403 by score or category).")         \
   X(bot_shadow_total, "Bot challenges/blocks not enforced because the route is in detect mode.") \
   X(bot_errors_total, "Requests the bot stage could not score (allocation failure).")         \
+  X(bot_behaviour_redis_calls_total,                                                          \
+    "Behaviour counts sent to Redis (bot.behaviour.store: redis).")                          \
+  X(bot_behaviour_redis_skipped_total,                                                        \
+    "Behaviour counts not sent: Redis breaker open, overloaded or unreachable.")             \
   X(client_intel_geo_lookups_total, "Client addresses looked up in a GeoIP/ASN database.")   \
   X(client_intel_geo_misses_total,                                                            \
     "GeoIP/ASN lookups that found no network for the address (fields stay unknown).")         \

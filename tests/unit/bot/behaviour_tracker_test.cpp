@@ -131,3 +131,34 @@ TEST_CASE("behaviour: the key depends on JA4 only when asked", "[bot][behaviour]
 
 }  // namespace
 }  // namespace rampart::bot
+
+namespace rampart::bot {
+namespace {
+
+TEST_CASE("behaviour: fleet counts from Redis raise the local ones while fresh",
+          "[bot][behaviour]") {
+  BehaviourTracker t(1000, 60);
+  for (int i = 0; i < 3; ++i) {
+    BehaviourObservation o = at(9, 100.0 + i, 401);
+    o.auth_attempt = true;
+    t.observe(o);
+  }
+  t.recordFleetCount(9, FleetCounter::AuthAttempts, 12, 103);
+  t.recordFleetCount(9, FleetCounter::Requests, 2, 103);  // lower than local: local wins
+  BehaviourSummary s = t.summary(9, 104);
+  CHECK(s.auth_attempts == 12);
+  CHECK(s.requests == 3);
+  std::vector<BotScoreComponent> out;
+  scoreBehaviour(s, BehaviourThresholds{}, false, out);
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].name == "behaviour_auth_attempts");
+  // A window later the fleet count is stale and no longer used.
+  CHECK(t.summary(9, 170).auth_attempts == 1);  // the local 3, halved
+  // A client this instance does not track is ignored.
+  t.recordFleetCount(12345, FleetCounter::Requests, 50, 103);
+  CHECK_FALSE(t.summary(12345, 104).known);
+  CHECK(fleetCounterName(FleetCounter::NotFound) == "not_found");
+}
+
+}  // namespace
+}  // namespace rampart::bot

@@ -92,6 +92,17 @@ TEST_CASE("config loader: bot defaults and errors", "[config][bot]") {
   REQUIRE_FALSE(list);
   CHECK_THAT(list.error().detail, Contains("unknown IP list 'ofice'"));
 
+  auto redis = loadConfigString(kBase + "bot: {behaviour: {store: redis}}\nroutes:\n  - name: api\n    cluster: backend\n",
+                                "t.yaml");
+  REQUIRE_FALSE(redis);
+  CHECK_THAT(redis.error().detail, Contains("needs a 'rate_limits.redis' section"));
+  auto with_redis = loadConfigString(
+      kBase + "bot: {behaviour: {store: redis}}\nrate_limits: {redis: {address: \"127.0.0.1:6379\"}}\n"
+              "routes:\n  - name: api\n    cluster: backend\n",
+      "t.yaml");
+  if (!with_redis) FAIL(with_redis.error().detail);
+  CHECK(with_redis.value().bot.behaviour_store == BehaviourStore::Redis);
+
   auto unknown = loadConfigString(kBase + "bot: {behavior: {}}\nroutes:\n  - name: api\n    cluster: backend\n",
                                   "t.yaml");
   REQUIRE_FALSE(unknown);
