@@ -124,9 +124,9 @@ def test_H1_ReloadKeepsCountsAndAppliesNewLimits(make_rampart):
     assert statuses(r, 2) == [200, 200]
     # A bad rate-limit config is refused and the old one keeps serving.
     cfg3 = dict(r.config)
-    cfg3["rate_limits"] = {"rules": [rule("bad", 1, key=["asn"])]}
+    cfg3["rate_limits"] = {"rules": [rule("bad", 1, key=["ja3"])]}
     status, body = r.reload(cfg3)
-    assert status == 400 and "issue 7" in json.dumps(body)
+    assert status == 400 and "unknown key part 'ja3'" in json.dumps(body)
     assert statuses(r, 1) == [200]
 
 
