@@ -106,6 +106,8 @@ void DownstreamConnection::doHandshake() {
     info_.alpn.assign(reinterpret_cast<const char*>(alpn), alpn_len);
     if (const char* sni = SSL_get_servername(ssl_, TLSEXT_NAMETYPE_host_name)) info_.sni = sni;
     // Hashed once here for the connection's life; every exchange copies the strings.
+    if (tls_fingerprint_.status != bot::TlsFingerprint::Status::Fingerprinted)
+      worker_.stats().inc(Counter::tls_fingerprint_failures_total);
     info_.ja4 = std::move(tls_fingerprint_.ja4);
     info_.ja4_r = std::move(tls_fingerprint_.ja4_r);
     info_.ja3 = std::move(tls_fingerprint_.ja3);

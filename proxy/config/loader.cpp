@@ -1179,6 +1179,23 @@ std::vector<std::uint32_t> readAsns(Diagnostics& diag, const YAML::Node& node,
                                     const std::string& path) {
   std::vector<std::uint32_t> asns;
   forEachItem(diag, node, path, [&](const YAML::Node& item, const std::string& item_path) {
+    // "AS13335" (as registries and GeoIP tools write it) or 13335.
+    if (item.IsScalar() && item.Scalar().size() > 2 &&
+        (item.Scalar().starts_with("AS") || item.Scalar().starts_with("as"))) {
+      const std::string digits = item.Scalar().substr(2);
+      const bool numeric = digits.size() <= 10 &&
+                           std::all_of(digits.begin(), digits.end(),
+                                       [](unsigned char c) { return std::isdigit(c) != 0; });
+      const std::uint64_t value = numeric ? std::stoull(digits) : 0;
+      if (!numeric || value < 1 || value > kMaxAsn) {
+        diag.fail(item.Mark(), item_path + ": '" + item.Scalar() +
+                                   "' is not an AS number (1.." + std::to_string(kMaxAsn) +
+                                   ", optionally written AS13335)");
+        return;
+      }
+      asns.push_back(static_cast<std::uint32_t>(value));
+      return;
+    }
     if (auto value = readUint(diag, item, item_path, 1, kMaxAsn))
       asns.push_back(static_cast<std::uint32_t>(*value));
   });

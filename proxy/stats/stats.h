@@ -31,6 +31,8 @@ namespace rampart {
   X(downstream_connections_rejected_total,                                                    \
     "Downstream connections closed at accept because max_connections was reached.")           \
   X(tls_handshake_errors_total, "Downstream TLS handshakes that failed.")                     \
+  X(tls_fingerprint_failures_total,                                                           \
+    "Completed TLS handshakes whose ClientHello gave no JA4/JA3 (malformed, SSLv2, no memory).") \
   X(h2_goaway_sent_total, "HTTP/2 GOAWAY frames sent downstream.")                            \
   X(h2_flood_detected_total,                                                                  \
     "HTTP/2 connections closed for frame floods (reset, ping, settings, empty frames).")      \

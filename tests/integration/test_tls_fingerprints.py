@@ -105,6 +105,9 @@ def test_TLS_EachClientGetsAStableWellFormedJa4(rampart):
         assert ja4[8:10] == alpn_chars, f"{name}: ALPN of {ja4}"
         assert first["sni"] == ("localhost" if sni_flag == "d" else "")
         seen[name] = first
+    # Every one of those handshakes was fingerprinted.
+    assert "rampart_tls_fingerprint_failures_total" in rampart.metrics()
+    assert rampart.metric("rampart_tls_fingerprint_failures_total") == 0
     print()
     print(f"{'client':34} {'ja4':38} ja3")
     for name, rec in seen.items():

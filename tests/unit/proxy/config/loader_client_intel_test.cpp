@@ -69,7 +69,7 @@ TEST_CASE("config loader: client_intel and client_policy round-trip", "[config][
       deny_countries: [RU]
       challenge_countries: [CN]
       deny_asns: [64512, 4200000000]
-      challenge_asns: [64500]
+      challenge_asns: [64500, AS13335]
 )");
   CHECK(c.client_intel.configured);
   CHECK(c.client_intel.geoip.country_db == kListA);
@@ -90,7 +90,7 @@ TEST_CASE("config loader: client_intel and client_policy round-trip", "[config][
   CHECK(p.deny_countries == std::vector<std::string>{"RU"});
   CHECK(p.challenge_countries == std::vector<std::string>{"CN"});
   CHECK(p.deny_asns == std::vector<std::uint32_t>{64512, 4200000000U});
-  CHECK(p.challenge_asns == std::vector<std::uint32_t>{64500});
+  CHECK(p.challenge_asns == std::vector<std::uint32_t>{64500, 13335});
 }
 
 TEST_CASE("config loader: client_intel defaults", "[config][client_intel]") {
@@ -148,8 +148,12 @@ TEST_CASE("config loader: client_intel errors", "[config][client_intel]") {
                Contains("routes[0].client_policy.deny_countries[0]: 'RUS' is not a two-letter"));
   }
   SECTION("a bad ASN") {
-    CHECK_THAT(errorOf("", "    client_policy:\n      deny_asns: [AS13335]\n"),
-               Contains("routes[0].client_policy.deny_asns[0]: expected an integer"));
+    CHECK_THAT(errorOf("", "    client_policy:\n      deny_asns: [ASx3335]\n"),
+               Contains("routes[0].client_policy.deny_asns[0]: 'ASx3335' is not an AS number"));
+    CHECK_THAT(errorOf("", "    client_policy:\n      deny_asns: [AS4294967296]\n"),
+               Contains("is not an AS number"));
+    CHECK_THAT(errorOf("", "    client_policy:\n      deny_asns: [cloudflare]\n"),
+               Contains("expected an integer"));
     CHECK_THAT(errorOf("", "    client_policy:\n      deny_asns: [0]\n"), Contains("out of range"));
   }
   SECTION("a bad mode") {
