@@ -1,6 +1,7 @@
 #include "bot/client_policy.h"
 
 #include <catch2/catch.hpp>
+#include <string>
 
 namespace rampart::bot {
 namespace {
@@ -17,9 +18,18 @@ RouteClientPolicyConfig policyConfig() {
   return c;
 }
 
-ClientPolicyDecision decide(const RouteClientPolicyConfig& c, std::string_view country,
-                            std::uint32_t asn = 0, ListMembership lists = 0) {
-  return decideClientPolicy(compileClientPolicy(c, kLists), {country, asn, lists});
+// The decision's reason may point into the compiled policy (challenge reasons name their list),
+// which lives only inside this helper: the copy it returns owns its reason.
+struct OwnedDecision {
+  ClientPolicyOutcome outcome = ClientPolicyOutcome::Pass;
+  std::string reason;
+};
+
+OwnedDecision decide(const RouteClientPolicyConfig& c, std::string_view country,
+                     std::uint32_t asn = 0, ListMembership lists = 0) {
+  const CompiledClientPolicy compiled = compileClientPolicy(c, kLists);
+  const ClientPolicyDecision d = decideClientPolicy(compiled, {country, asn, lists});
+  return {d.outcome, std::string(d.reason)};
 }
 
 TEST_CASE("client policy: no policy, or nothing applies", "[bot][client_policy]") {
