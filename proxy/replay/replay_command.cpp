@@ -415,7 +415,7 @@ int runReplayCommand(int argc, char** argv) {
       return 2;
     }
     self[n] = '\0';
-    const Status started = process.start(self, o.config, *serve, std::chrono::milliseconds(15000));
+    const Status started = process.start(self, o.config, *serve, std::chrono::milliseconds(60000));
     if (!started) {
       std::fprintf(stderr, "rampart replay: %s\n", started.error().detail.c_str());
       return 2;
