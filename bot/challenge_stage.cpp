@@ -56,6 +56,11 @@ class ChallengeStage final : public Stage {
         solving_ = true;
         if (ex.request().content_length > static_cast<std::int64_t>(kMaxSolutionBodyBytes))
           return reject(ex, 413, "challenge_body_too_large");
+        // Without a Content-Length (chunked, or HTTP/2 without the header) the body would be
+        // buffered up to the route's max_body_bytes before the 4 KiB check: the page's form
+        // always sends one, so a solution without it is refused before any byte is read.
+        if (ex.request().has_body && ex.request().content_length < 0)
+          return reject(ex, 411, "challenge_length_required");
         return Verdict::next();  // decided with the body
       }
       const ClearanceStatus clearance = takeAndVerifyClearance(ex);

@@ -354,9 +354,16 @@ def test_H1Echo_BadSolutionsAreRejected(chal):
     status, _, body = client.request("POST", SOLVE_PATH, body=b"a" * 5000,
                                      headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert status == 413 and json.loads(body)["reason"] == "challenge_body_too_large"
-    recs = chal.wait_records(len(cases) + 1, pred=lambda r: r["path"] == SOLVE_PATH)
+    # Chunked, without a Content-Length: refused before any body byte is buffered.
+    form = urllib.parse.urlencode({"token": p["token"], "counter": good, "return": path}).encode()
+    chunked = b"%x\r\n%s\r\n0\r\n\r\n" % (len(form), form)
+    status, _, body = client.request("POST", SOLVE_PATH, body=chunked,
+                                     headers={"Content-Type": "application/x-www-form-urlencoded",
+                                              "Transfer-Encoding": "chunked"})
+    assert status == 411 and json.loads(body)["reason"] == "challenge_length_required"
+    recs = chal.wait_records(len(cases) + 2, pred=lambda r: r["path"] == SOLVE_PATH)
     assert {r["challenge"] for r in recs} == {"rejected"}
-    assert chal.metric("rampart_challenge_rejected_total") == len(cases) + 1
+    assert chal.metric("rampart_challenge_rejected_total") == len(cases) + 2
     # After all that the genuine solution still works.
     status, headers, _ = client.post_solution({"token": p["token"], "counter": good,
                                                "return": path})

@@ -47,10 +47,11 @@ struct Harness {
 
   // The solution POST: headers, then the buffered body.
   Verdict post(const std::string& body, std::string client_ip = "192.0.2.10",
-               std::string ja4 = "") {
+               std::string ja4 = "", bool with_length = true) {
     RequestHead req = test::makeGet("/.well-known/rampart/challenge");
     req.method = "POST";
-    req.content_length = static_cast<std::int64_t>(body.size());
+    req.content_length = with_length ? static_cast<std::int64_t>(body.size()) : -1;
+    req.chunked = !with_length;
     req.has_body = true;
     start(std::move(req), std::move(client_ip), std::move(ja4));
     CHECK(stage->requestBodyMode(*ex) == BodyMode::Buffer);
@@ -217,6 +218,10 @@ TEST_CASE("challenge stage: refused solutions", "[bot][challenge]") {
   CHECK(reasonOf("token=" + token + "&counter=" + good) == "challenge_solved");
   // Oversized by Content-Length: refused before the body is read.
   CHECK(reasonOf(std::string(5000, 'a')) == "challenge_body_too_large");
+  // No Content-Length (chunked): refused before anything is buffered.
+  const Verdict chunked = h.post("token=" + token + "&counter=" + good, "192.0.2.10", "", false);
+  CHECK(chunked.status == 411);
+  CHECK(chunked.reason == "challenge_length_required");
 }
 
 TEST_CASE("challenge stage: on_request acts only when asked", "[bot][challenge]") {
