@@ -38,6 +38,14 @@ int base64UrlValue(char c) {
 
 }  // namespace
 
+std::string withBinding(std::string message, const ClientBinding& binding) {
+  message += '\n';
+  message += binding.ip_prefix;
+  message += '\n';
+  message += binding.ja4;
+  return message;
+}
+
 std::string clientIpPrefix(std::string_view ip, std::uint32_t ipv4_bits, std::uint32_t ipv6_bits) {
   const std::string text(ip);
   char out[INET6_ADDRSTRLEN] = {};

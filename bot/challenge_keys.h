@@ -34,6 +34,10 @@ struct ClientBinding {
 // dual-stack listener) counts as IPv4 so one client binds the same way on either socket.
 std::string clientIpPrefix(std::string_view ip, std::uint32_t ipv4_bits, std::uint32_t ipv6_bits);
 
+// `message` + "\n" + ip prefix + "\n" + JA4: the text a client-bound tag signs (the cookie's and
+// the token's second tag), one format for both.
+std::string withBinding(std::string message, const ClientBinding& binding);
+
 // The signing key first, then every key that still verifies.
 class ChallengeKeyRing {
  public:
@@ -53,6 +57,10 @@ const ChallengeKey& processChallengeKey();
 
 // HMAC-SHA256(secret, message); nullopt when OpenSSL fails.
 std::optional<HmacDigest> hmacSha256(std::string_view secret, std::string_view message);
+// The first `n` bytes of a digest as bytes of text (the MACs are concatenated tag prefixes).
+inline std::string_view digestPrefix(const HmacDigest& d, std::size_t n) {
+  return {reinterpret_cast<const char*>(d.data()), n};
+}
 
 // Constant-time comparison of two byte strings of the same length (CRYPTO_memcmp); different
 // lengths compare unequal at once (lengths are not secret).

@@ -27,18 +27,6 @@ std::string issuedMessage(std::string_view key_id, std::string_view issued,
   return m;
 }
 
-std::string boundMessage(std::string issued_message, const ClientBinding& binding) {
-  issued_message += '\n';
-  issued_message += binding.ip_prefix;
-  issued_message += '\n';
-  issued_message += binding.ja4;
-  return issued_message;
-}
-
-std::string_view asText(const HmacDigest& d, std::size_t n) {
-  return {reinterpret_cast<const char*>(d.data()), n};
-}
-
 }  // namespace
 
 std::string issueChallengeToken(const ChallengeKeyRing& keys, const ClientBinding& binding,
@@ -51,10 +39,10 @@ std::string issueChallengeToken(const ChallengeKeyRing& keys, const ClientBindin
   const std::string nonce = base64UrlEncode(*nonce_bytes);
   const std::string message = issuedMessage(key.id, issued, difficulty, nonce);
   const auto issued_tag = hmacSha256(key.secret, message);
-  const auto bound_tag = hmacSha256(key.secret, boundMessage(message, binding));
+  const auto bound_tag = hmacSha256(key.secret, withBinding(message, binding));
   if (!issued_tag || !bound_tag) return {};
-  std::string mac(asText(*issued_tag, kIssuedTagBytes));
-  mac += asText(*bound_tag, kHmacBytes);
+  std::string mac(digestPrefix(*issued_tag, kIssuedTagBytes));
+  mac += digestPrefix(*bound_tag, kHmacBytes);
   std::string token(kVersion);
   for (std::string_view part : {std::string_view(key.id), std::string_view(issued),
                                 std::string_view(difficulty), std::string_view(nonce)}) {
@@ -93,7 +81,7 @@ VerifiedToken verifyChallengeToken(const ChallengeKeyRing& keys, std::string_vie
   }
   const std::string message = issuedMessage(key_id, issued_text, difficulty_text, nonce_text);
   const auto issued_tag = hmacSha256(key->secret, message);
-  if (!issued_tag || !equalConstantTime(asText(*issued_tag, kIssuedTagBytes),
+  if (!issued_tag || !equalConstantTime(digestPrefix(*issued_tag, kIssuedTagBytes),
                                         std::string_view(*mac).substr(0, kIssuedTagBytes))) {
     out.status = TokenStatus::BadSignature;
     return out;
@@ -104,8 +92,8 @@ VerifiedToken verifyChallengeToken(const ChallengeKeyRing& keys, std::string_vie
     out.status = TokenStatus::Expired;
     return out;
   }
-  const auto bound_tag = hmacSha256(key->secret, boundMessage(message, binding));
-  if (!bound_tag || !equalConstantTime(asText(*bound_tag, kHmacBytes),
+  const auto bound_tag = hmacSha256(key->secret, withBinding(message, binding));
+  if (!bound_tag || !equalConstantTime(digestPrefix(*bound_tag, kHmacBytes),
                                        std::string_view(*mac).substr(kIssuedTagBytes))) {
     out.status = TokenStatus::WrongClient;
     return out;

@@ -19,20 +19,6 @@ std::string issuedMessage(std::string_view key_id, std::string_view expiry) {
   return m;
 }
 
-std::string boundMessage(std::string_view key_id, std::string_view expiry,
-                         const ClientBinding& binding) {
-  std::string m = issuedMessage(key_id, expiry);
-  m += '\n';
-  m += binding.ip_prefix;
-  m += '\n';
-  m += binding.ja4;
-  return m;
-}
-
-std::string_view asText(const HmacDigest& d, std::size_t n) {
-  return {reinterpret_cast<const char*>(d.data()), n};
-}
-
 }  // namespace
 
 std::string_view clearanceStatusName(ClearanceStatus status) {
@@ -60,10 +46,10 @@ std::string issueClearanceCookie(const ChallengeKeyRing& keys, const ClientBindi
   const ChallengeKey& key = keys.signing();
   const std::string expiry = std::to_string(expiry_unix_s < 0 ? 0 : expiry_unix_s);
   const auto issued = hmacSha256(key.secret, issuedMessage(key.id, expiry));
-  const auto bound = hmacSha256(key.secret, boundMessage(key.id, expiry, binding));
+  const auto bound = hmacSha256(key.secret, withBinding(issuedMessage(key.id, expiry), binding));
   if (!issued || !bound) return {};
-  std::string mac(asText(*issued, kIssuedTagBytes));
-  mac += asText(*bound, kHmacBytes);
+  std::string mac(digestPrefix(*issued, kIssuedTagBytes));
+  mac += digestPrefix(*bound, kHmacBytes);
   std::string cookie(kVersion);
   cookie += '.';
   cookie += key.id;
@@ -90,12 +76,12 @@ ClearanceStatus verifyClearanceCookie(const ChallengeKeyRing& keys, std::string_
   const ChallengeKey* key = keys.find(key_id);
   if (key == nullptr) return ClearanceStatus::UnknownKey;
   const auto issued = hmacSha256(key->secret, issuedMessage(key_id, expiry_text));
-  if (!issued || !equalConstantTime(asText(*issued, kIssuedTagBytes),
+  if (!issued || !equalConstantTime(digestPrefix(*issued, kIssuedTagBytes),
                                     std::string_view(*mac).substr(0, kIssuedTagBytes)))
     return ClearanceStatus::BadSignature;
   if (static_cast<std::int64_t>(*expiry) <= now_unix_s) return ClearanceStatus::Expired;
-  const auto bound = hmacSha256(key->secret, boundMessage(key_id, expiry_text, binding));
-  if (!bound || !equalConstantTime(asText(*bound, kHmacBytes),
+  const auto bound = hmacSha256(key->secret, withBinding(issuedMessage(key_id, expiry_text), binding));
+  if (!bound || !equalConstantTime(digestPrefix(*bound, kHmacBytes),
                                    std::string_view(*mac).substr(kIssuedTagBytes)))
     return ClearanceStatus::WrongClient;
   return ClearanceStatus::Valid;

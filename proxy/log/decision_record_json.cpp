@@ -1,6 +1,8 @@
 #include "proxy/log/decision_record_json.h"
 
 #include <charconv>
+#include <string>
+#include <vector>
 
 namespace rampart {
 namespace {
@@ -93,6 +95,18 @@ void appendNumberField(std::string& out, std::string_view key, Int value) {
   appendKey(out, key);
   appendNumber(out, value);
   out += ',';
+}
+
+// "key":["a","b"], : an array of JSON strings.
+void appendStringArrayField(std::string& out, std::string_view key,
+                            const std::vector<std::string>& values) {
+  appendKey(out, key);
+  out += '[';
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (i != 0) out += ',';
+    appendJsonString(out, values[i]);
+  }
+  out += "],";
 }
 
 }  // namespace
@@ -256,13 +270,7 @@ void appendDecisionRecordJson(std::string& out, const DecisionRecord& r) {
   appendStringField(out, "canonical_target", r.canonical_target);
   appendStringField(out, "body_parser", r.body_parser);
   appendStringField(out, "body_inspection", r.body_inspection);
-  appendKey(out, "canonical_anomalies");
-  out += '[';
-  for (std::size_t i = 0; i < r.canonical_anomalies.size(); ++i) {
-    if (i != 0) out += ',';
-    appendJsonString(out, r.canonical_anomalies[i]);
-  }
-  out += "],";
+  appendStringArrayField(out, "canonical_anomalies", r.canonical_anomalies);
   appendStringField(out, "signature_mode", r.signature_mode);
   appendNumberField(out, "signature_score", r.signature_score);
   appendKey(out, "signatures");
@@ -284,13 +292,7 @@ void appendDecisionRecordJson(std::string& out, const DecisionRecord& r) {
   appendStringField(out, "country", r.country);
   appendNumberField(out, "asn", r.asn);
   appendStringField(out, "as_org", r.as_org);
-  appendKey(out, "ip_lists");
-  out += '[';
-  for (std::size_t i = 0; i < r.ip_lists.size(); ++i) {
-    if (i != 0) out += ',';
-    appendJsonString(out, r.ip_lists[i]);
-  }
-  out += "],";
+  appendStringArrayField(out, "ip_lists", r.ip_lists);
   appendStringField(out, "client_policy", r.client_policy);
   appendStringField(out, "client_policy_reason", r.client_policy_reason);
   appendNumberField(out, "bot_score", r.bot_score);
