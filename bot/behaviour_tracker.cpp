@@ -25,8 +25,12 @@ std::string percent(double share) { return std::to_string(static_cast<int>(share
 
 }  // namespace
 
+std::size_t BehaviourTracker::shardCapacity(std::size_t max_clients) {
+  return std::max<std::size_t>(1, (max_clients + kShards - 1) / kShards);
+}
+
 BehaviourTracker::BehaviourTracker(std::size_t max_clients, double window_s)
-    : shard_capacity_(std::max<std::size_t>(1, (max_clients + kShards - 1) / kShards)),
+    : shard_capacity_(shardCapacity(max_clients)),
       window_s_(window_s > 0 ? window_s : 60) {}
 
 std::shared_ptr<BehaviourTracker> BehaviourTracker::shared(std::size_t max_clients, double window_s) {
@@ -34,8 +38,7 @@ std::shared_ptr<BehaviourTracker> BehaviourTracker::shared(std::size_t max_clien
   static std::weak_ptr<BehaviourTracker> current;
   std::lock_guard lock(mutex);
   auto tracker = current.lock();
-  if (tracker == nullptr || tracker->maxClients() !=
-                                std::max<std::size_t>(1, (max_clients + kShards - 1) / kShards) * kShards ||
+  if (tracker == nullptr || tracker->maxClients() != shardCapacity(max_clients) * kShards ||
       tracker->window() != window_s) {
     tracker = std::make_shared<BehaviourTracker>(max_clients, window_s);
     current = tracker;

@@ -129,6 +129,7 @@ class BehaviourTracker {
     std::unordered_map<std::uint64_t, std::list<Entry>::iterator> index;
     std::uint64_t evictions = 0;
   };
+  static std::size_t shardCapacity(std::size_t max_clients);  // entries per shard, >= 1
   Shard& shardFor(std::uint64_t key) const { return shards_[key % kShards]; }
   void roll(Entry& e, double now_s) const;
 

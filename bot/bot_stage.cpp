@@ -83,6 +83,7 @@ class BotStage final : public Stage {
     const RouteBotPolicy* policy = policyFor(ex);
     if (policy == nullptr) return Verdict::next();
     scored_ = true;
+    client_key_ = keyOf(*config_, ex.connection());
     try {
       return score(ex, *policy);
     } catch (...) {
@@ -98,7 +99,7 @@ class BotStage final : public Stage {
     const RequestHead& head = ex.request();
     const std::string_view path = pathOf(head.target);
     BehaviourObservation o;
-    o.client_key = keyOf(*config_, ex.connection());
+    o.client_key = client_key_;
     o.now_s = monotonicSeconds();
     o.status = ex.record().status;
     o.path_hash = std::hash<std::string_view>{}(path);
@@ -179,8 +180,7 @@ class BotStage final : public Stage {
           return std::find(record.ip_lists.begin(), record.ip_lists.end(), name) !=
                  record.ip_lists.end();
         });
-    const BehaviourSummary behaviour =
-        config_->tracker->summary(keyOf(*config_, connection), monotonicSeconds());
+    const BehaviourSummary behaviour = config_->tracker->summary(client_key_, monotonicSeconds());
     BotScore result = scoreClient({user_agent, claim, connection.tls, connection.ja4,
                                    head.protocol, head.h2_fingerprint, head.headers,
                                    crawler.verification, crawler.name, behaviour,
@@ -194,11 +194,11 @@ class BotStage final : public Stage {
     record.header_order = headerOrderFingerprint(head.headers);
     if (crawler.verification != CrawlerVerification::NotACrawler)
       record.verified_bot = crawler.name;
-    const BotAction action = decideBotAction(policy, result);
+    const BotDecision decision = decideBotAction(policy, result);
     record.bot_components = std::move(result.components);
-    record.bot_action = botActionName(action);
+    record.bot_action = botActionName(decision.action);
 
-    switch (action) {
+    switch (decision.action) {
       case BotAction::Allow:
         stats.inc(Counter::bot_allowed_total);
         return Verdict::next();
@@ -213,19 +213,14 @@ class BotStage final : public Stage {
         }
         if (record.challenge_requested_by.empty()) record.challenge_requested_by = "bot_score";
         return Verdict::next();
-      case BotAction::Block: {
-        const bool by_category =
-            std::find(policy.block_categories.begin(), policy.block_categories.end(),
-                      result.category) != policy.block_categories.end();
-        const std::string_view reason = by_category ? kCategoryBlocked : kScoreBlocked;
-        stats.recordDetectorReason(kDetector, reason);
+      case BotAction::Block:
+        stats.recordDetectorReason(kDetector, decision.reason);
         if (policy.mode != BotMode::Block) {
           stats.inc(Counter::bot_shadow_total);
           return Verdict::next();
         }
         stats.inc(Counter::bot_blocked_total);
-        return Verdict::respond(403, reason);
-      }
+        return Verdict::respond(403, decision.reason);
     }
     return Verdict::next();
   }
@@ -234,6 +229,7 @@ class BotStage final : public Stage {
   WorkerContext& worker_;
   std::shared_ptr<state::RemoteLimiter> limiter_;  // behaviour in Redis only
   bool scored_ = false;
+  std::uint64_t client_key_ = 0;  // the behaviour key, set when scored
 };
 
 std::optional<BotCategory> categoryNamed(std::string_view name) {
@@ -256,17 +252,17 @@ std::string_view botActionName(BotAction action) {
   return "allow";
 }
 
-BotAction decideBotAction(const RouteBotPolicy& policy, const BotScore& score) {
-  if (score.category == BotCategory::Allowlisted) return BotAction::Allow;
+BotDecision decideBotAction(const RouteBotPolicy& policy, const BotScore& score) {
+  if (score.category == BotCategory::Allowlisted) return {BotAction::Allow, {}};
   if (std::find(policy.block_categories.begin(), policy.block_categories.end(), score.category) !=
       policy.block_categories.end())
-    return BotAction::Block;
-  if (score.category == BotCategory::VerifiedBot) return BotAction::Allow;
+    return {BotAction::Block, kCategoryBlocked};
+  if (score.category == BotCategory::VerifiedBot) return {BotAction::Allow, {}};
   const auto s = static_cast<std::uint32_t>(score.score);
-  if (s < policy.block_below) return BotAction::Block;
-  if (s < policy.challenge_below) return BotAction::Challenge;
-  if (s < policy.log_below) return BotAction::Log;
-  return BotAction::Allow;
+  if (s < policy.block_below) return {BotAction::Block, kScoreBlocked};
+  if (s < policy.challenge_below) return {BotAction::Challenge, {}};
+  if (s < policy.log_below) return {BotAction::Log, {}};
+  return {BotAction::Allow, {}};
 }
 
 std::unique_ptr<Stage> BotStageFactory::create(WorkerContext& worker) const {

@@ -57,8 +57,13 @@ struct BotStageConfig {
   double window_s = 60;
 };
 
-// What the route's policy does with a score (pure; unit-tested).
-BotAction decideBotAction(const RouteBotPolicy& policy, const BotScore& score);
+// What the route's policy does with a score (pure; unit-tested). `reason` is set for Block
+// (bot_category_blocked or bot_score_blocked), empty otherwise.
+struct BotDecision {
+  BotAction action = BotAction::Allow;
+  std::string_view reason;
+};
+BotDecision decideBotAction(const RouteBotPolicy& policy, const BotScore& score);
 std::string_view botActionName(BotAction action);
 
 class BotStageFactory final : public StageFactory {

@@ -78,7 +78,8 @@ void checkBrowserConsistency(const ConsistencyInput& in, std::vector<BotScoreCom
       (claim.kind != UserAgentKind::Browser && claim.kind != UserAgentKind::HeadlessBrowser))
     return;
   const EngineProfile profile = profileOf(claim);
-  const std::string claimed = std::string(claim.family) + "/" + claim.version;
+  // Built only when a check fails: most requests from real browsers pass them all.
+  const auto claimed = [&] { return std::string(claim.family) + "/" + claim.version; };
 
   // TLS: every current browser offers TLS 1.3 and ALPN h2, with an engine-typical cipher list.
   if (in.tls && !in.ja4.empty()) {
@@ -87,7 +88,7 @@ void checkBrowserConsistency(const ConsistencyInput& in, std::vector<BotScoreCom
                       p.ciphers >= profile.min_ciphers && p.ciphers <= profile.max_ciphers;
     if (!fits)
       add(out, "tls_mismatch", kWeightTlsMismatch,
-          "claims " + claimed + ", ja4 " + std::string(in.ja4.substr(0, 10)));
+          "claims " + claimed() + ", ja4 " + std::string(in.ja4.substr(0, 10)));
   }
 
   // HTTP/2: the pseudo-header order is fixed per engine; Chromium also opens with
@@ -99,7 +100,7 @@ void checkBrowserConsistency(const ConsistencyInput& in, std::vector<BotScoreCom
       fits = false;
     if (!fits) {
       std::string fp(in.h2_fingerprint.substr(0, 120));
-      add(out, "h2_mismatch", kWeightH2Mismatch, "claims " + claimed + ", h2 " + fp);
+      add(out, "h2_mismatch", kWeightH2Mismatch, "claims " + claimed() + ", h2 " + fp);
     }
   }
 
@@ -110,7 +111,7 @@ void checkBrowserConsistency(const ConsistencyInput& in, std::vector<BotScoreCom
     if (connection == nullptr || connection->size() != 10 ||
         (connection->front() != 'k' && connection->front() != 'K'))
       add(out, "h1_connection_mismatch", kWeightH1ConnectionMissing,
-          "claims " + claimed + ", HTTP/1.1 without Connection: keep-alive");
+          "claims " + claimed() + ", HTTP/1.1 without Connection: keep-alive");
   }
 
   // Headers every real browser sends on every request.
@@ -130,7 +131,7 @@ void checkBrowserConsistency(const ConsistencyInput& in, std::vector<BotScoreCom
     require("sec-fetch-mode");
   if (missing_count > 0)
     add(out, "browser_headers_missing", kWeightMissingBrowserHeader * std::min(missing_count, 3),
-        "claims " + claimed + ", missing " + missing);
+        "claims " + claimed() + ", missing " + missing);
 
   // Order: Chromium sends accept-encoding before accept-language, Firefox the reverse; both send
   // user-agent before either.
@@ -144,7 +145,7 @@ void checkBrowserConsistency(const ConsistencyInput& in, std::vector<BotScoreCom
     if (claim.engine == BrowserEngine::Gecko) fits = fits && lang < enc;
     if (!fits)
       add(out, "header_order_mismatch", kWeightHeaderOrderMismatch,
-          "claims " + claimed + ", user-agent/accept-encoding/accept-language out of order");
+          "claims " + claimed() + ", user-agent/accept-encoding/accept-language out of order");
   }
 
   // Client hints: only Chromium sends them, and they must agree with the UA string.

@@ -179,7 +179,7 @@ TEST_CASE("bot score: the policy's order", "[bot][bot_stage]") {
     BotScore s;
     s.score = score;
     s.category = category;
-    return decideBotAction(p, s);
+    return decideBotAction(p, s).action;
   };
   CHECK(action(5, BotCategory::Automated) == BotAction::Block);
   CHECK(action(10, BotCategory::Automated) == BotAction::Challenge);
@@ -188,6 +188,13 @@ TEST_CASE("bot score: the policy's order", "[bot][bot_stage]") {
   CHECK(action(99, BotCategory::FakeCrawler) == BotAction::Block);
   CHECK(action(1, BotCategory::VerifiedBot) == BotAction::Allow);
   CHECK(action(1, BotCategory::Allowlisted) == BotAction::Allow);
+  // Blocks name their cause.
+  BotScore low;
+  low.score = 5;
+  low.category = BotCategory::Automated;
+  CHECK(decideBotAction(p, low).reason == "bot_score_blocked");
+  low.category = BotCategory::FakeCrawler;
+  CHECK(decideBotAction(p, low).reason == "bot_category_blocked");
 }
 
 }  // namespace
