@@ -105,6 +105,20 @@ class Cluster:
                     return int(fields[1].split(":")[1].split("@")[0])
         raise AssertionError(f"no primary for slot {slot}")
 
+    def replica_of(self, primary: int) -> int:
+        node_id = self.cli(primary, "CLUSTER", "MYID").strip()
+        lines = self.cli(primary, "CLUSTER", "REPLICAS", node_id).splitlines()
+        assert lines, f"primary {primary} has no replica"
+        return int(lines[0].split()[1].split(":")[1].split("@")[0])
+
+    @staticmethod
+    def read_on_replica(port, *command) -> str:
+        """One read served by a replica itself (READONLY), not redirected to its primary."""
+        out = subprocess.run([REDIS_CLI, "-p", str(port)],
+                             input="READONLY\n" + " ".join(command) + "\n",
+                             capture_output=True, text=True, timeout=10).stdout.split()
+        return out[1] if len(out) > 1 else ""
+
     def kill(self, port):
         self.procs[port].kill()
         self.procs[port].wait(timeout=10)
@@ -178,9 +192,12 @@ def test_H1_ClusterPrimaryFailoverKeepsLimits(make_rampart, cluster):
                   "connect_timeout_ms": 200, "breaker": {"failures": 3, "open_ms": 200}},
         "rules": [rule]})
     assert [r.get("/").status for _ in range(5)] == [200] * 5
-    # Replication is asynchronous: wait until the replica acknowledged the count (a fixed sleep
-    # was too short under ASan on a loaded machine).
-    assert cluster.cli(primary, "WAIT", "1", "5000").strip() == "1"
+    # Replication is asynchronous: wait until the replica itself holds the count. (WAIT from
+    # redis-cli proved nothing: it only waits for that connection's own writes, of which there
+    # were none, so it answered 1 at once; a fixed sleep was too short under ASan.)
+    replica = cluster.replica_of(primary)
+    cluster.wait(lambda: cluster.read_on_replica(replica, "HGET", key, "c") == "5",
+                 f"replica {replica} to hold the count of 5")
     cluster.kill(primary)
     killed = time.monotonic()
     during = []
