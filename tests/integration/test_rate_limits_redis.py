@@ -280,6 +280,21 @@ def start_replica_of(primary, directory):
     return replica
 
 
+def wait_until_replica_caught_up(primary, replica, seconds=10.0):
+    """Until the replica has applied everything the primary wrote. (WAIT from redis-cli is no
+    help: it waits only for that connection's own writes, and it made none.)"""
+    def offset(info, field):
+        line = next((l for l in info.splitlines() if l.startswith(field + ":")), None)
+        return int(line.split(":", 1)[1]) if line else -1
+    deadline = time.monotonic() + seconds
+    while True:
+        wanted = offset(primary.cli("INFO", "replication"), "master_repl_offset")
+        if offset(replica.cli("INFO", "replication"), "slave_repl_offset") >= wanted >= 0:
+            return
+        assert time.monotonic() < deadline, "replica did not catch up"
+        time.sleep(0.02)
+
+
 def admitted_until_refused(rampart, path, limit):
     """Requests until the first 429; returns (admitted, other statuses seen)."""
     admitted, others = 0, []
@@ -317,7 +332,7 @@ def test_H1_PrimaryKilledReplicaPromotedLimitsFollow(make_rampart, redis, tmp_pa
         r = make_rampart(workers=2, rate_limits=rl)
         before = sum(r.get("/").status == 200 for _ in range(8))
         assert before == 8
-        redis.cli("WAIT", "1", "2000")  # the counts reached the replica
+        wait_until_replica_caught_up(redis, replica)  # the counts reached the replica
         redis.kill()
         replica.cli("REPLICAOF", "NO", "ONE")
         took, status = wait_for_store_ok(r, "/")
@@ -343,7 +358,7 @@ def test_H1_SwitchoverDemotedPrimaryAnswersReadonlyLimitsFollow(make_rampart, re
                          redis_settings={"replicas": [replica.address]})
         r = make_rampart(workers=1, rate_limits=rl)
         assert [r.get("/").status for _ in range(5)] == [200] * 5
-        redis.cli("WAIT", "1", "2000")
+        wait_until_replica_caught_up(redis, replica)
         # A planned switchover: both servers stay up, roles swap.
         replica.cli("REPLICAOF", "NO", "ONE")
         redis.cli("REPLICAOF", "127.0.0.1", str(replica.port))
