@@ -13,7 +13,7 @@
 #include <mutex>
 #include <optional>
 
-#include "detectors/graphql/graphql_request_body.h"
+#include "detectors/modsecurity/json_inspection_view.h"
 #include "proxy/api/exchange.h"
 #include "proxy/config_snapshot.h"
 #include "proxy/worker_context.h"
@@ -289,13 +289,26 @@ Verdict ModSecurityStage::onRequestBody(Exchange& ex, std::span<const std::byte>
       s.headers.push_back({"host", req.authority});  // Host from :authority
     for (const auto& h : req.headers) s.headers.push_back(h);  // duplicates and TE included
     s.body.assign(reinterpret_cast<const char*>(chunk.data()), chunk.size());
-    // GraphQL syntax reads as shell and SQL to CRS; a valid document's data is its string
-    // literals (detectors/graphql/). The upstream still gets the body as it came.
+    // Syntax CRS misreads as an attack (GraphQL documents, Markdown code fences, allowlisted
+    // HTML) is inspected as its data (json_inspection_view.h). The upstream still gets the body
+    // as it came.
     if (const auto* type = req.headers.find("content-type");
         type != nullptr && lowerMediaType(*type) == "application/json") {
-      if (auto view = graphql::inspectionBody(s.body)) {
-        s.body = std::move(*view);
-        ex.worker().stats().inc(Counter::waf_graphql_views_total);
+      if (auto view = jsonInspectionView(s.body)) {
+        s.body = std::move(view->body);
+        auto& stats = ex.worker().stats();
+        if (view->graphql) {
+          addBodyView(ex.record(), "graphql");
+          stats.inc(Counter::waf_graphql_views_total);
+        }
+        if (view->code_fence) {
+          addBodyView(ex.record(), "code_fence");
+          stats.inc(Counter::waf_code_fence_views_total);
+        }
+        if (view->html) {
+          addBodyView(ex.record(), "html");
+          stats.inc(Counter::waf_html_views_total);
+        }
       }
     }
   } catch (...) {

@@ -52,6 +52,14 @@ struct MatchContext {
   bool blocked = false;
 };
 
+// Body values that carry free text: they are scanned as their free-text view, as CRS inspects
+// them (json_inspection_view.h), so code fences and allowlisted HTML score the same in both.
+bool carriesFreeText(canonical::FieldSource source) {
+  return source == canonical::FieldSource::JsonValue ||
+         source == canonical::FieldSource::FormValue ||
+         source == canonical::FieldSource::MultipartValue;
+}
+
 bool nameAllowed(const SignatureGroup::Member& member, const canonical::Field& field) {
   if (member.field_names.empty()) return true;
   for (const std::string& name : member.field_names) {
@@ -134,10 +142,20 @@ Status SignatureScanner::scan(const canonical::FieldList& fields, ScanReport& re
   const std::size_t cap = set_.limits().max_transform_input_bytes;
   for (const canonical::Field& field : fields) {
     bool truncated = false;
+    std::string_view value = field.value;
+    if (carriesFreeText(field.source)) {
+      const text::FreeTextViews views =
+          text::freeTextView(value, scratch_.text_view_, scratch_.text_spare_);
+      if (views.any()) {
+        value = scratch_.text_view_;
+        report.text_views.code_fence = report.text_views.code_fence || views.code_fence;
+        report.text_views.html = report.text_views.html || views.html;
+      }
+    }
     for (std::size_t group_index : set_.groupsFor(field.source)) {
       const SignatureGroup& group = set_.groups()[group_index];
       if (group.min_paranoia_level > paranoia_level_) continue;
-      std::string_view scanned = field.value;
+      std::string_view scanned = value;
       if (!group.transforms.empty()) {
         if (scanned.size() > cap) {
           scanned = scanned.substr(0, cap);

@@ -14,6 +14,7 @@
 #include "detectors/canonical/field.h"
 #include "detectors/signatures/signature_scratch.h"
 #include "detectors/signatures/signature_set.h"
+#include "detectors/text/free_text_view.h"
 #include "proxy/api/error.h"
 
 namespace rampart::signatures {
@@ -46,6 +47,7 @@ struct ScanReport {
   std::size_t unrecorded_matches = 0;   // matches beyond that cap (they still scored)
   std::size_t truncated_fields = 0;     // fields longer than max_transform_input_bytes
   std::vector<std::uint32_t> scored_signatures;  // indexes already counted in anomaly_score
+  text::FreeTextViews text_views;       // views scanned instead of some body values' syntax
 };
 
 class SignatureScanner {

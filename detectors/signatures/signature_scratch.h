@@ -37,6 +37,8 @@ class SignatureScratch {
   std::uint64_t generation_ = 0;
   std::string transformed_;  // a field's value after its group's chain
   std::string spare_;        // the chain's second buffer
+  std::string text_view_;    // a body value's free-text view (detectors/text/free_text_view.h)
+  std::string text_spare_;   // that view's second buffer
 };
 
 }  // namespace rampart::signatures

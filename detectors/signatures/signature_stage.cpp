@@ -123,6 +123,8 @@ Verdict SignatureStage::onRequestBody(Exchange& ex, std::span<const std::byte> /
     SignatureScanner scanner(*config_->set, scratch_->scratch(), policy->paranoia_level);
     const Status scanned = scanner.scan(view->fields, report);
     recordMatches(ex.record(), report);
+    if (report.text_views.code_fence) addBodyView(ex.record(), "code_fence");
+    if (report.text_views.html) addBodyView(ex.record(), "html");
     if (!scanned) return engineError(scanned.error().detail);
     stats.inc(outcomeCounter(report.outcome));
     stats.recordDetectorReason(kDetector, scanOutcomeName(report.outcome));

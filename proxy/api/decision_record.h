@@ -110,6 +110,10 @@ struct DecisionRecord {
   std::string_view body_parser;      // form | multipart | json | xml | raw | "" (no body / no view)
   std::string_view body_inspection;  // full | prefix (inspect_prefix oversize) | "" (no body)
   std::vector<std::string> canonical_anomalies;  // "double_encoding:query_value:q", at most 32
+  // Views the detectors inspected instead of body syntax they misread as an attack: "graphql"
+  // (CRS), "code_fence" and "html" (CRS and signatures; detectors/text/free_text_view.h). Empty
+  // when the body was inspected as it came. Each name once: addBodyView().
+  std::vector<std::string_view> body_views;
   // Signatures (detectors/signatures/signature_stage.cpp).
   std::string_view signature_mode = "off";  // off | detect | block
   int signature_score = -1;                 // -1: not scanned
@@ -151,5 +155,13 @@ struct DecisionRecord {
   std::string local_reply_content_type;
   std::string local_reply_body;
 };
+
+// Adds a static view name to record.body_views unless it is there already.
+inline void addBodyView(DecisionRecord& record, std::string_view view) {
+  for (const auto name : record.body_views) {
+    if (name == view) return;
+  }
+  record.body_views.push_back(view);
+}
 
 }  // namespace rampart

@@ -97,9 +97,10 @@ void appendNumberField(std::string& out, std::string_view key, Int value) {
   out += ',';
 }
 
-// "key":["a","b"], : an array of JSON strings.
+// "key":["a","b"], : an array of JSON strings (std::string or std::string_view).
+template <typename String>
 void appendStringArrayField(std::string& out, std::string_view key,
-                            const std::vector<std::string>& values) {
+                            const std::vector<String>& values) {
   appendKey(out, key);
   out += '[';
   for (std::size_t i = 0; i < values.size(); ++i) {
@@ -271,6 +272,7 @@ void appendDecisionRecordJson(std::string& out, const DecisionRecord& r) {
   appendStringField(out, "body_parser", r.body_parser);
   appendStringField(out, "body_inspection", r.body_inspection);
   appendStringArrayField(out, "canonical_anomalies", r.canonical_anomalies);
+  appendStringArrayField(out, "body_views", r.body_views);
   appendStringField(out, "signature_mode", r.signature_mode);
   appendNumberField(out, "signature_score", r.signature_score);
   appendKey(out, "signatures");

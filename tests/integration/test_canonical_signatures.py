@@ -5,6 +5,7 @@ CRS PL1 misses, one threshold with CRS, signature-only mode, hot reload, bad pat
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import subprocess
 
@@ -270,3 +271,53 @@ def test_H1_CrsInspectsTheCanonicalTarget(make_rampart, tmp_path):
     assert rec["reason"] == "waf_block", rec
     assert "10201" in rec["intervention"]["log"], rec
     assert r.get("/canon/public/x").status == 200
+
+
+CMS_POST = {"title": "Release notes",
+            "content": '<h2>What changed</h2><p>See <a href="https://docs.example.org/x?ref=a&lang=en" '
+                       'rel="noopener">the docs</a>.</p><p><img src="/media/cat.jpg" alt="a cat" '
+                       'width="640"></p><ul><li>one</li><li>two</li></ul>'}
+CODE_COMMENT = {"comment": "Try this:\n\n```python\ndef help():\n    import pydoc\n    "
+                           "pydoc.pager(__doc__)\n```\n\nthanks"}
+
+
+def post_json(r, path, body):
+    resp = r.get(path, method="POST", body=json.dumps(body).encode(),
+                 headers={"Content-Type": "application/json"})
+    return resp, r.record_for(resp.header("x-request-id"))
+
+
+@pipeline()
+def test_H1_RichTextAndCodeFencesAreInspectedAsTheirData(rampart):
+    """Allowlisted HTML (941160 on <img src=, <a href=) and Markdown code fences (932105/932115 on
+    ```python, and cmdi.separator-command) were false positives of CRS PL1 and the signatures;
+    both now read the data, and the same markup with an attack in it is still blocked."""
+    for path in ("/sig/api/posts", "/crs/api/posts"):
+        resp, rec = post_json(rampart, path, CMS_POST)
+        assert resp.status == 200, rec["rules"]
+        assert "html" in rec["body_views"]
+        assert resp.json()["body_sha256"] == hashlib.sha256(
+            json.dumps(CMS_POST).encode()).hexdigest()  # the upstream got the body as sent
+        resp, rec = post_json(rampart, path, CODE_COMMENT)
+        assert resp.status == 200, (rec["rules"], rec["signatures"])
+        assert "code_fence" in rec["body_views"]
+    # outside the allowlist: an event handler, a javascript: URL, a script element
+    for content in ('<p>hi</p><img src="x" onerror="alert(1)">',
+                    '<p><a href="javascript:alert(document.cookie)">x</a></p>',
+                    '<p>hi</p><script>alert(1)</script>'):
+        resp, rec = post_json(rampart, "/sig/api/posts", {"content": content})
+        assert resp.status == 403, content
+        assert rec["body_views"] == []
+    # data inside allowlisted markup and inside a fence is still inspected
+    resp, rec = post_json(rampart, "/sig/api/posts",
+                          {"content": "<p><img src=\"/a.png\" alt=\"1' or '1'='1' union select "
+                                      "password from users--\"></p>"})
+    assert resp.status == 403 and "html" in rec["body_views"]
+    resp, rec = post_json(rampart, "/sig/api/comments",
+                          {"comment": "```python\n;cat /etc/passwd\n```"})
+    assert resp.status == 403 and "code_fence" in rec["body_views"]
+    # a fence naming a shell is not emptied: it stays shell syntax, and blocked
+    resp, rec = post_json(rampart, "/sig/api/comments", {"comment": "```bash\nls -la\n```"})
+    assert resp.status == 403, rec["body_views"]
+    assert rampart.metric("rampart_waf_html_views_total") >= 2
+    assert rampart.metric("rampart_waf_code_fence_views_total") >= 2

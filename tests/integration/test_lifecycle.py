@@ -26,7 +26,7 @@ RECORD_KEYS = ["time", "request_id", "client_ip", "client_port", "listener", "tl
                "duration_us", "upstream_duration_us", "late_reset", "waf_mode",
                "inbound_anomaly_score", "outbound_anomaly_score", "rules", "intervention", "waf_error",
                "rate_limits", "canonical_target", "body_parser", "body_inspection",
-               "canonical_anomalies", "signature_mode", "signature_score", "signatures",
+               "canonical_anomalies", "body_views", "signature_mode", "signature_score", "signatures",
                "country", "asn", "as_org", "ip_lists", "client_policy", "client_policy_reason",
                "bot_score", "bot_category", "bot_action", "bot_components", "verified_bot",
                "ua_family", "ua_version", "h2_fingerprint", "header_order",

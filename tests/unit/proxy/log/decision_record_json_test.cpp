@@ -246,6 +246,7 @@ const std::vector<std::string> kSchemaKeys = {"time",
                                               "body_parser",
                                               "body_inspection",
                                               "canonical_anomalies",
+                                              "body_views",
                                               "signature_mode",
                                               "signature_score",
                                               "signatures",
@@ -272,7 +273,8 @@ constexpr std::string_view kWafOffTail =
     ",\"waf_mode\":\"off\",\"inbound_anomaly_score\":-1,\"outbound_anomaly_score\":-1,"
     "\"rules\":[],\"intervention\":null,\"waf_error\":\"\",\"rate_limits\":[],"
     "\"canonical_target\":\"\",\"body_parser\":\"\",\"body_inspection\":\"\","
-    "\"canonical_anomalies\":[],\"signature_mode\":\"off\",\"signature_score\":-1,"
+    "\"canonical_anomalies\":[],\"body_views\":[],\"signature_mode\":\"off\","
+    "\"signature_score\":-1,"
     "\"signatures\":[],\"country\":\"unknown\",\"asn\":0,\"as_org\":\"unknown\","
     "\"ip_lists\":[],\"client_policy\":\"\",\"client_policy_reason\":\"\","
     "\"bot_score\":-1,\"bot_category\":\"\",\"bot_action\":\"\","
@@ -465,7 +467,7 @@ TEST_CASE("Python's json module accepts hostile records", "[log][python]") {
                                   "python3 -c 'import json,sys\n"
                                   "data = open(sys.argv[1], \"rb\").read().decode(\"utf-8\")\n"
                                   "recs = [json.loads(l) for l in data.split(\"\\n\") if l]\n"
-                                  "assert all(len(r) == 59 for r in recs)\n"
+                                  "assert all(len(r) == 60 for r in recs)\n"
                                   "print(len(recs))' ") +
                               path + " 2>&1";
   FILE* pipe = popen(command.c_str(), "r");
@@ -534,7 +536,7 @@ TEST_CASE("Canonical view and signature matches are written in schema order", "[
   appendDecisionRecordJson(line, r);
   CHECK(line.find(
       ",\"canonical_target\":\"/a/b?q=1\",\"body_parser\":\"json\",\"body_inspection\":\"full\","
-      "\"canonical_anomalies\":[\"double_encoding:query_value:u\"],\"signature_mode\":\"block\","
+      "\"canonical_anomalies\":[\"double_encoding:query_value:u\"],\"body_views\":[],\"signature_mode\":\"block\","
       "\"signature_score\":5,\"signatures\":[{\"id\":\"nosql.operator-in-name\","
       "\"where\":\"query_name\",\"name\":\"user[$ne]\",\"score\":5,\"action\":\"score\","
       "\"excerpt\":\"user[$ne]\\\\x0a\"}],\"country\"") != std::string::npos);
