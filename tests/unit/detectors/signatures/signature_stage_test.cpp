@@ -11,6 +11,8 @@
 
 #include "detectors/canonical/canonical_request.h"
 #include "detectors/canonical/canonical_stage.h"
+#include "detectors/signatures/signature_loader.h"
+#include "detectors/signatures/signature_scanner.h"
 #include "proxy/stats/stats.h"
 #include "tests/unit/fakes/fake_exchange.h"
 
@@ -235,6 +237,28 @@ double viewMicrosPerRequest(const RequestHead& req, const std::string& body, int
   return ns / n / 1000.0;
 }
 
+// The default signatures' scan alone over a view built once (no stage, no record).
+double scanMicrosPerRequest(const RequestHead& req, const std::string& body, int n) {
+  auto loaded = loadSignatureDirectory((kRepo / "rules/signatures").string());
+  REQUIRE(loaded);
+  auto set = SignatureSet::compile(std::move(*loaded));
+  REQUIRE(set);
+  auto scratch = SignatureScratch::forSet(**set);
+  REQUIRE(scratch);
+  auto view = canonical::buildCanonicalRequest({req.method, req.target, req.headers, body}, {});
+  REQUIRE(view);
+  timespec start{}, end{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &start);
+  for (int i = 0; i < n; ++i) {
+    ScanReport report;
+    SignatureScanner scanner(**set, *scratch, 1);
+    REQUIRE(scanner.scan(view->fields, report));
+  }
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &end);
+  const double ns = (end.tv_sec - start.tv_sec) * 1e9 + (end.tv_nsec - start.tv_nsec);
+  return ns / n / 1000.0;
+}
+
 TEST_CASE("Canonical view + signatures: CPU per request", "[.bench]") {
   Harness h(sharedSnapshot(SignatureMode::Block));
   RequestHead get = test::makeGet("/api/items/42?sort=desc&page=2&q=red+shoes");
@@ -269,6 +293,9 @@ TEST_CASE("Canonical view + signatures: CPU per request", "[.bench]") {
   WARN("view only: GET " << viewMicrosPerRequest(get, {}, n) << " us, 2 KB JSON "
                          << viewMicrosPerRequest(json, json_body, n) << " us, 64 KB form "
                          << viewMicrosPerRequest(form, form_body, n / 10) << " us");
+  WARN("scan only: GET " << scanMicrosPerRequest(get, {}, n) << " us, 2 KB JSON "
+                         << scanMicrosPerRequest(json, json_body, n) << " us, 64 KB form "
+                         << scanMicrosPerRequest(form, form_body, n / 10) << " us");
   WARN("GET: " << cpuMicrosPerRequest(h, get, {}, n) << " us/request");
   WARN("2 KB JSON (" << json_body.size() << " B): " << cpuMicrosPerRequest(h, json, json_body, n)
                     << " us/request");
