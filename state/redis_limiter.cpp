@@ -1,6 +1,5 @@
 #include "state/redis_limiter.h"
 
-#include <hiredis/adapters/libev.h>
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
 
@@ -10,6 +9,7 @@
 #include <vector>
 
 #include "state/clock.h"
+#include "state/hiredis_loop_adapter.h"
 #include "state/rate_limit_key.h"
 #include "state/redis_cluster_limiter.h"
 #include "state/redis_failover_limiter.h"
@@ -165,7 +165,7 @@ bool RedisLimiter::connect() {
     return false;
   }
   ac->data = this;
-  if (redisLibevAttach(worker_.loop(), ac) != REDIS_OK) {
+  if (attachHiredisToWorker(worker_, ac) != REDIS_OK) {
     last_error_ = "cannot attach to the event loop";
     redisAsyncFree(ac);
     return false;
