@@ -152,11 +152,14 @@ Status SignatureScanner::scan(const canonical::FieldList& fields, ScanReport& re
         report.text_views.html = report.text_views.html || views.html;
       }
     }
+    IdentityProbe probe(value);
     for (std::size_t group_index : set_.groupsFor(field.source)) {
       const SignatureGroup& group = set_.groups()[group_index];
       if (group.min_paranoia_level > paranoia_level_) continue;
       std::string_view scanned = value;
-      if (!group.transforms.empty()) {
+      // Most values have nothing a group's chain would change (no escape, no entity): the scan
+      // then reads the value itself instead of a copy.
+      if (!group.transforms.empty() && !probe.chainIsIdentity(group.transforms)) {
         if (scanned.size() > cap) {
           scanned = scanned.substr(0, cap);
           truncated = true;

@@ -256,7 +256,8 @@ int base64Value(char c) {
 // optional; surrounding whitespace ignored) and decodes to ASCII text (printable, whitespace,
 // NUL). Anything else passes unchanged: "/var/log" and most words are
 // valid base64 too, and decoding them would hide them from the very patterns that follow.
-void base64Decode(std::string_view in, std::string& out) {
+// The base64 text of a value that is base64 as a whole (see base64Decode), or nullopt.
+std::optional<std::string_view> base64Body(std::string_view in) {
   std::string_view text = in;
   while (!text.empty() && isSpace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
   while (!text.empty() && isSpace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
@@ -268,10 +269,17 @@ void base64Decode(std::string_view in, std::string& out) {
     standard = standard || text[i] == '+' || text[i] == '/';
     url_safe = url_safe || text[i] == '-' || text[i] == '_';
   }
-  if (!valid || (standard && url_safe)) {
+  if (!valid || (standard && url_safe)) return std::nullopt;
+  return text;
+}
+
+void base64Decode(std::string_view in, std::string& out) {
+  const std::optional<std::string_view> body = base64Body(in);
+  if (!body) {
     out.append(in);
     return;
   }
+  const std::string_view text = *body;
   std::uint32_t bits = 0;
   int bit_count = 0;
   for (char c : text) {
@@ -356,6 +364,45 @@ void applyChain(const TransformChain& chain, std::string_view input, std::string
     target = (target == &out) ? &spare : &out;
     applyTransform(chain[k], *source, *target);
   }
+}
+
+bool IdentityProbe::holds(Known& cache, bool (*test)(std::string_view)) {
+  if (cache == Known::Unknown) cache = test(value_) ? Known::Yes : Known::No;
+  return cache == Known::Yes;
+}
+
+bool IdentityProbe::chainIsIdentity(const TransformChain& chain) {
+  for (const Transform transform : chain) {
+    switch (transform) {
+      case Transform::UrlDecode:
+        if (holds(url_escapes_, [](std::string_view v) {
+              return v.find('%') != std::string_view::npos || v.find('+') != std::string_view::npos;
+            }))
+          return false;
+        break;
+      case Transform::HtmlEntityDecode:
+        if (holds(ampersand_, [](std::string_view v) { return v.find('&') != std::string_view::npos; }))
+          return false;
+        break;
+      case Transform::Lowercase:
+        if (holds(upper_case_, [](std::string_view v) {
+              for (const char c : v)
+                if (c >= 'A' && c <= 'Z') return true;
+              return false;
+            }))
+          return false;
+        break;
+      case Transform::Base64Decode:
+        // A value that is not base64 as a whole passes unchanged. (One that is may decode to
+        // binary and pass unchanged too; treating it as changed only costs a copy.)
+        if (holds(base64_text_, [](std::string_view v) { return base64Body(v).has_value(); }))
+          return false;
+        break;
+      default:
+        return false;  // whitespace, comments, paths, command lines: not modelled
+    }
+  }
+  return true;  // each step leaves the value as it is, so the chain does
 }
 
 std::string describeChain(const TransformChain& chain) {

@@ -45,6 +45,25 @@ void applyTransform(Transform transform, std::string_view input, std::string& ou
 void applyChain(const TransformChain& chain, std::string_view input, std::string& out,
                 std::string& spare);
 
+// What a value holds that decides whether a transform would change it, computed once per value
+// (each field is scanned by several groups, each with its own chain).
+class IdentityProbe {
+ public:
+  explicit IdentityProbe(std::string_view value) : value_(value) {}
+  // Whether applying `chain` to the value returns it unchanged (then the scan can read the value
+  // itself, with no copy). Conservative: false for transforms it does not model.
+  bool chainIsIdentity(const TransformChain& chain);
+
+ private:
+  enum class Known : std::uint8_t { Unknown, Yes, No };
+  bool holds(Known& cache, bool (*test)(std::string_view));
+  std::string_view value_;
+  Known url_escapes_ = Known::Unknown;  // '%' or '+'
+  Known ampersand_ = Known::Unknown;
+  Known upper_case_ = Known::Unknown;
+  Known base64_text_ = Known::Unknown;  // base64Decode would decode it
+};
+
 // "url_decode,lowercase", or "none" for an empty chain (messages, group names, the docs).
 std::string describeChain(const TransformChain& chain);
 

@@ -86,3 +86,45 @@ TEST_CASE("transform names round-trip", "[signatures]") {
 
 }  // namespace
 }  // namespace rampart::signatures
+
+namespace rampart::signatures {
+namespace {
+
+TEST_CASE("IdentityProbe: a chain it calls identity leaves the value unchanged", "[transform]") {
+  const std::vector<TransformChain> chains = {
+      {Transform::UrlDecode},
+      {Transform::HtmlEntityDecode},
+      {Transform::Lowercase},
+      {Transform::Base64Decode, Transform::UrlDecode, Transform::UrlDecode},
+      {Transform::UrlDecode, Transform::CmdLine},
+      {Transform::RemoveWhitespace},
+      {Transform::UrlDecode, Transform::HtmlEntityDecode, Transform::Lowercase},
+  };
+  const std::vector<std::string> values = {
+      "It's a nice day; we'll meet at the park.", "1234", "", "a%27b", "a+b", "&lt;script&gt;",
+      "UPPER", "dW5pb24gc2VsZWN0", "Zm9v", "/var/log", "x y", "%u0027", "caf\xc3\xa9"};
+  std::size_t identities = 0;
+  for (const auto& value : values) {
+    IdentityProbe probe(value);
+    for (const auto& chain : chains) {
+      std::string out, spare;
+      applyChain(chain, value, out, spare);
+      if (probe.chainIsIdentity(chain)) {
+        ++identities;
+        INFO(describeChain(chain) << " on " << value);
+        CHECK(out == value);
+      }
+    }
+  }
+  CHECK(identities > 20);  // the probe does say yes where it can
+  IdentityProbe escaped("a%27b");
+  CHECK_FALSE(escaped.chainIsIdentity({Transform::UrlDecode}));
+  CHECK(escaped.chainIsIdentity({Transform::HtmlEntityDecode}));
+  IdentityProbe encoded("dW5pb24gc2VsZWN0");  // "union select"
+  CHECK_FALSE(encoded.chainIsIdentity({Transform::Base64Decode}));
+  IdentityProbe spaces("a b");
+  CHECK_FALSE(spaces.chainIsIdentity({Transform::RemoveWhitespace}));  // not modelled
+}
+
+}  // namespace
+}  // namespace rampart::signatures
