@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <functional>
 #include <string_view>
 
 namespace rampart::signatures {
@@ -133,6 +134,33 @@ SignatureScanner::SignatureScanner(const SignatureSet& set, SignatureScratch& sc
                                    std::uint8_t paranoia_level)
     : set_(set), scratch_(scratch), paranoia_level_(paranoia_level) {}
 
+bool SignatureScanner::alreadyScanned(const canonical::Field& field) {
+  // Only short values: hashing is then cheaper than the scans it saves (JSON keys repeat in
+  // every element of an array, form fields repeat words and numbers). At most kMaxRemembered
+  // values, in a table twice that size, so a lookup stays a probe or two.
+  constexpr std::size_t kMaxRememberedBytes = 256;
+  constexpr std::size_t kMaxRemembered = 512;
+  constexpr std::size_t kSlots = 2 * kMaxRemembered;
+  if (field.value.size() > kMaxRememberedBytes || !set_.nameIndependent(field.source)) return false;
+  auto& slots = scratch_.seen_slots_;
+  auto& seen = scratch_.seen_;
+  if (slots.size() != kSlots) slots.assign(kSlots, 0);
+  const std::size_t hash = std::hash<std::string_view>{}(field.value);
+  const auto source = static_cast<std::uint8_t>(field.source);
+  std::size_t slot = (hash ^ source) & (kSlots - 1);
+  for (; slots[slot] != 0; slot = (slot + 1) & (kSlots - 1)) {
+    const auto& entry = seen[slots[slot] - 1];
+    // The same value of the same source matches the same signatures, which scored once
+    // already; the record lists the first field that matched.
+    if (entry.hash == hash && entry.source == source && entry.value == field.value) return true;
+  }
+  if (seen.size() < kMaxRemembered) {
+    seen.push_back({hash, source, field.value});
+    slots[slot] = static_cast<std::uint32_t>(seen.size());
+  }
+  return false;
+}
+
 Status SignatureScanner::scan(const canonical::FieldList& fields, ScanReport& report) {
   if (!scratch_.isFor(set_)) {
     return scanError("signature_scratch_mismatch",
@@ -140,7 +168,17 @@ Status SignatureScanner::scan(const canonical::FieldList& fields, ScanReport& re
   }
   if (report.outcome == ScanOutcome::Block) return Ok{};
   const std::size_t cap = set_.limits().max_transform_input_bytes;
+  // Forget the last scan's values (only the slots it filled).
+  for (const auto& entry : scratch_.seen_) {
+    std::size_t slot = (entry.hash ^ entry.source) & (scratch_.seen_slots_.size() - 1);
+    while (scratch_.seen_slots_[slot] != 0) {
+      scratch_.seen_slots_[slot] = 0;
+      slot = (slot + 1) & (scratch_.seen_slots_.size() - 1);
+    }
+  }
+  scratch_.seen_.clear();
   for (const canonical::Field& field : fields) {
+    if (alreadyScanned(field)) continue;
     bool truncated = false;
     std::string_view value = field.value;
     if (carriesFreeText(field.source)) {

@@ -63,6 +63,10 @@ class SignatureScanner {
   Status scan(const canonical::FieldList& fields, ScanReport& report);
 
  private:
+  // Whether an earlier field of this scan had the same source and value (short values only);
+  // remembers this one otherwise. Only for sources whose signatures ignore field names.
+  bool alreadyScanned(const canonical::Field& field);
+
   const SignatureSet& set_;
   SignatureScratch& scratch_;
   std::uint8_t paranoia_level_;

@@ -6,6 +6,8 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "detectors/signatures/signature_set.h"
 #include "proxy/api/error.h"
@@ -39,6 +41,15 @@ class SignatureScratch {
   std::string spare_;        // the chain's second buffer
   std::string text_view_;    // a body value's free-text view (detectors/text/free_text_view.h)
   std::string text_spare_;   // that view's second buffer
+  // Short values already scanned in this scan (SignatureScanner::alreadyScanned): an open-
+  // addressing table of indexes + 1 into seen_ (0: empty), cleared per scan.
+  struct SeenValue {
+    std::size_t hash;
+    std::uint8_t source;
+    std::string_view value;
+  };
+  std::vector<SeenValue> seen_;
+  std::vector<std::uint32_t> seen_slots_;
 };
 
 }  // namespace rampart::signatures

@@ -95,6 +95,10 @@ Result<std::shared_ptr<const SignatureSet>> SignatureSet::compile(SignatureList 
   std::map<std::vector<std::uint32_t>, hs_database_t*> compiled;
   for (std::size_t g = 0; g < set->groups_.size(); ++g) {
     SignatureGroup& group = set->groups_[g];
+    for (const auto& member : group.members) {
+      if (!member.field_names.empty())
+        set->has_named_members_[static_cast<std::size_t>(group.source)] = true;
+    }
     std::vector<std::uint32_t> key;
     for (const auto& member : group.members) key.push_back(member.signature_index);
     if (auto it = compiled.find(key); it != compiled.end()) {

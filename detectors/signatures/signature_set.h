@@ -66,6 +66,12 @@ class SignatureSet {
   const std::vector<SignatureGroup>& groups() const { return groups_; }
   // Indexes into groups() of the groups that scan `source`.
   std::span<const std::size_t> groupsFor(canonical::FieldSource source) const;
+  // Whether every signature on `source` matches regardless of the field's name (no member is
+  // restricted to named fields): two fields of that source with the same value then match the
+  // same signatures, so the scanner scans such a value once per request.
+  bool nameIndependent(canonical::FieldSource source) const {
+    return !has_named_members_[static_cast<std::size_t>(source)];
+  }
   const ScanLimits& limits() const { return limits_; }
   // Distinguishes sets for SignatureScratch (addresses can be reused after a set is freed).
   std::uint64_t generation() const { return generation_; }
@@ -79,6 +85,7 @@ class SignatureSet {
   std::vector<SignatureGroup> groups_;
   std::vector<hs_database*> databases_;  // owned, one per distinct member list
   std::vector<std::size_t> groups_by_source_[canonical::kFieldSourceCount];
+  bool has_named_members_[canonical::kFieldSourceCount] = {};
   ScanLimits limits_;
   std::uint64_t generation_ = 0;
   hs_scratch* prototype_scratch_ = nullptr;  // owned

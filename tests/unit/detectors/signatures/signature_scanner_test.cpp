@@ -127,7 +127,7 @@ TEST_CASE("scan: bounded excerpts, names, recorded matches and transform input",
   const std::string long_value = std::string(100, 'x') + "evil\x01" + std::string(100, 'y');
   const ScanReport report = test::scan(
       *set, {field(FieldSource::QueryValue, "a-long-name", long_value),
-             field(FieldSource::QueryValue, "b", "evil"), field(FieldSource::QueryValue, "c", "evil")});
+             field(FieldSource::QueryValue, "b", "evil"), field(FieldSource::QueryValue, "c", "evil!")});
   REQUIRE(report.matches.size() == 2);
   CHECK(report.unrecorded_matches == 1);
   CHECK(report.matches[0].field_name == "a-lo");
@@ -142,6 +142,19 @@ TEST_CASE("scan: bounded excerpts, names, recorded matches and transform input",
   const ScanReport plain =
       test::scan(*set, {field(FieldSource::QueryValue, "q", std::string(100, 'a') + "evil")});
   CHECK(plain.outcome == ScanOutcome::Scored);
+}
+
+TEST_CASE("scan: a short value seen again in the same source is scanned once", "[signatures]") {
+  const auto set = test::compileYaml(kSet);
+  const ScanReport report = test::scan(
+      *set, {field(FieldSource::QueryValue, "a", "<script"), field(FieldSource::QueryValue, "b", "<script"),
+             field(FieldSource::FormValue, "c", "<script")});
+  // the second query value adds nothing (same signatures, already scored); another source does
+  REQUIRE(report.matches.size() == 2);
+  CHECK(report.matches[0].field_name == "a");
+  CHECK(report.matches[1].source == FieldSource::FormValue);
+  CHECK(report.anomaly_score == 4);
+  CHECK(report.outcome == ScanOutcome::Scored);
 }
 
 TEST_CASE("scan: empty values and empty field lists", "[signatures]") {
