@@ -161,6 +161,21 @@ bool SignatureScanner::alreadyScanned(const canonical::Field& field) {
   return false;
 }
 
+Status SignatureScanner::scanOne(const SignatureGroup& group, const canonical::Field& field,
+                                 std::string_view scanned, ScanReport& report) {
+  MatchContext context{&set_, &group, &field, scanned, paranoia_level_, &report};
+  // Hyperscan wants a non-null pointer even for an empty buffer.
+  const char* data = scanned.empty() ? "" : scanned.data();
+  const hs_error_t result = hs_scan(
+      group.database, data,
+      static_cast<unsigned int>(std::min<std::size_t>(scanned.size(), 0xFFFFFFFFu)), 0,
+      scratch_.scratch_, onMatch, &context);
+  if (result != HS_SUCCESS && result != HS_SCAN_TERMINATED) {
+    return scanError("signature_scan_failed", "hs_scan failed with error " + std::to_string(result));
+  }
+  return Ok{};
+}
+
 Status SignatureScanner::scan(const canonical::FieldList& fields, ScanReport& report) {
   if (!scratch_.isFor(set_)) {
     return scanError("signature_scratch_mismatch",
@@ -191,32 +206,48 @@ Status SignatureScanner::scan(const canonical::FieldList& fields, ScanReport& re
       }
     }
     IdentityProbe probe(value);
+    const SignatureSet::MergedGroups* merged = set_.mergedFor(field.source);
+    if (merged != nullptr) {
+      for (const std::size_t g : merged->covered) {
+        if (!probe.chainIsIdentity(set_.groups()[g].transforms)) {
+          merged = nullptr;  // some chain changes this value: scan group by group
+          break;
+        }
+      }
+    }
+    if (merged != nullptr) {
+      // One scan stands for every covered group: they would all have read these same bytes.
+      const SignatureGroup& group = set_.groups()[merged->merged];
+      if (group.min_paranoia_level <= paranoia_level_) {
+        if (const Status scanned_ok = scanOne(group, field, value, report); !scanned_ok)
+          return scanned_ok;
+        if (report.outcome == ScanOutcome::Block) return Ok{};
+      }
+    }
     for (std::size_t group_index : set_.groupsFor(field.source)) {
       const SignatureGroup& group = set_.groups()[group_index];
       if (group.min_paranoia_level > paranoia_level_) continue;
+      if (merged != nullptr &&
+          std::find(merged->covered.begin(), merged->covered.end(), group_index) !=
+              merged->covered.end())
+        continue;
       std::string_view scanned = value;
       // Most values have nothing a group's chain would change (no escape, no entity): the scan
       // then reads the value itself instead of a copy.
-      if (!group.transforms.empty() && !probe.chainIsIdentity(group.transforms)) {
+      // Leading steps that would leave it unchanged are skipped the same way.
+      const std::size_t unchanged = probe.identityPrefix(group.transforms);
+      if (unchanged < group.transforms.size()) {
         if (scanned.size() > cap) {
           scanned = scanned.substr(0, cap);
           truncated = true;
         }
-        applyChain(group.transforms, scanned, scratch_.transformed_, scratch_.spare_);
+        applyChainSteps(std::span<const Transform>(group.transforms).subspan(unchanged), scanned,
+                        scratch_.transformed_, scratch_.spare_);
         scanned = scratch_.transformed_;
       }
-      MatchContext context{&set_, &group, &field, scanned, paranoia_level_, &report};
-      // Hyperscan wants a non-null pointer even for an empty buffer.
-      const char* data = scanned.empty() ? "" : scanned.data();
-      const hs_error_t result =
-          hs_scan(group.database, data, static_cast<unsigned int>(std::min<std::size_t>(
-                                             scanned.size(), 0xFFFFFFFFu)),
-                  0, scratch_.scratch_, onMatch, &context);
-      if (result != HS_SUCCESS && result != HS_SCAN_TERMINATED) {
-        return scanError("signature_scan_failed",
-                         "hs_scan failed with error " + std::to_string(result));
-      }
-      if (context.blocked) {
+      if (const Status scanned_ok = scanOne(group, field, scanned, report); !scanned_ok)
+        return scanned_ok;
+      if (report.outcome == ScanOutcome::Block) {
         if (truncated) ++report.truncated_fields;
         return Ok{};
       }

@@ -66,6 +66,10 @@ class SignatureScanner {
   // Whether an earlier field of this scan had the same source and value (short values only);
   // remembers this one otherwise. Only for sources whose signatures ignore field names.
   bool alreadyScanned(const canonical::Field& field);
+  // One hs_scan of `scanned` (the field's value after the group's chain) with the group's
+  // database, adding to `report`; an error only when Hyperscan fails.
+  Status scanOne(const SignatureGroup& group, const canonical::Field& field,
+                 std::string_view scanned, ScanReport& report);
 
   const SignatureSet& set_;
   SignatureScratch& scratch_;

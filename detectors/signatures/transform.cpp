@@ -348,8 +348,8 @@ void applyTransform(Transform transform, std::string_view input, std::string& ou
   }
 }
 
-void applyChain(const TransformChain& chain, std::string_view input, std::string& out,
-                std::string& spare) {
+void applyChainSteps(std::span<const Transform> chain, std::string_view input, std::string& out,
+                     std::string& spare) {
   if (chain.empty()) {
     out.assign(input);
     return;
@@ -371,18 +371,32 @@ bool IdentityProbe::holds(Known& cache, bool (*test)(std::string_view)) {
   return cache == Known::Yes;
 }
 
+bool IdentityProbe::models(const TransformChain& chain) {
+  for (const Transform transform : chain) {
+    if (transform != Transform::UrlDecode && transform != Transform::HtmlEntityDecode &&
+        transform != Transform::Lowercase && transform != Transform::Base64Decode)
+      return false;
+  }
+  return true;
+}
+
 bool IdentityProbe::chainIsIdentity(const TransformChain& chain) {
+  return identityPrefix(chain) == chain.size();
+}
+
+std::size_t IdentityProbe::identityPrefix(const TransformChain& chain) {
+  std::size_t steps = 0;
   for (const Transform transform : chain) {
     switch (transform) {
       case Transform::UrlDecode:
         if (holds(url_escapes_, [](std::string_view v) {
               return v.find('%') != std::string_view::npos || v.find('+') != std::string_view::npos;
             }))
-          return false;
+          return steps;
         break;
       case Transform::HtmlEntityDecode:
         if (holds(ampersand_, [](std::string_view v) { return v.find('&') != std::string_view::npos; }))
-          return false;
+          return steps;
         break;
       case Transform::Lowercase:
         if (holds(upper_case_, [](std::string_view v) {
@@ -390,19 +404,25 @@ bool IdentityProbe::chainIsIdentity(const TransformChain& chain) {
                 if (c >= 'A' && c <= 'Z') return true;
               return false;
             }))
-          return false;
+          return steps;
         break;
       case Transform::Base64Decode:
         // A value that is not base64 as a whole passes unchanged. (One that is may decode to
         // binary and pass unchanged too; treating it as changed only costs a copy.)
         if (holds(base64_text_, [](std::string_view v) { return base64Body(v).has_value(); }))
-          return false;
+          return steps;
         break;
       default:
-        return false;  // whitespace, comments, paths, command lines: not modelled
+        return steps;  // whitespace, comments, paths, command lines: not modelled
     }
+    ++steps;  // this step leaves the value as it is, so the next one reads the value too
   }
-  return true;  // each step leaves the value as it is, so the chain does
+  return steps;
+}
+
+void applyChain(const TransformChain& chain, std::string_view input, std::string& out,
+                std::string& spare) {
+  applyChainSteps(chain, input, out, spare);
 }
 
 std::string describeChain(const TransformChain& chain) {

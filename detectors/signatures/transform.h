@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -44,6 +45,9 @@ void applyTransform(Transform transform, std::string_view input, std::string& ou
 // copies the input.
 void applyChain(const TransformChain& chain, std::string_view input, std::string& out,
                 std::string& spare);
+// The same for some of a chain's steps (the scanner skips those IdentityProbe calls unchanged).
+void applyChainSteps(std::span<const Transform> steps, std::string_view input, std::string& out,
+                     std::string& spare);
 
 // What a value holds that decides whether a transform would change it, computed once per value
 // (each field is scanned by several groups, each with its own chain).
@@ -53,6 +57,10 @@ class IdentityProbe {
   // Whether applying `chain` to the value returns it unchanged (then the scan can read the value
   // itself, with no copy). Conservative: false for transforms it does not model.
   bool chainIsIdentity(const TransformChain& chain);
+  // How many leading steps of `chain` leave the value unchanged (the chain can start after them).
+  std::size_t identityPrefix(const TransformChain& chain);
+  // Whether chainIsIdentity can ever say yes for `chain` (every transform in it is modelled).
+  static bool models(const TransformChain& chain);
 
  private:
   enum class Known : std::uint8_t { Unknown, Yes, No };

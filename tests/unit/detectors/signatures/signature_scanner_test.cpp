@@ -157,6 +157,25 @@ TEST_CASE("scan: a short value seen again in the same source is scanned once", "
   CHECK(report.outcome == ScanOutcome::Scored);
 }
 
+TEST_CASE("scan: the merged database finds what the groups it stands for find", "[signatures]") {
+  const auto set = test::compileYaml(kSet);
+  REQUIRE(set->mergedFor(FieldSource::QueryValue) != nullptr);
+  // Unchanged by every chain (no escape, no upper case): one merged scan; both still match.
+  const ScanReport plain =
+      test::scan(*set, {field(FieldSource::QueryValue, "q", "an evil <script here")});
+  CHECK(plain.anomaly_score == 3 + 4);
+  CHECK(plain.matches.size() == 2);
+  // Changed by url_decode,lowercase: group by group; both still match.
+  const ScanReport escaped =
+      test::scan(*set, {field(FieldSource::QueryValue, "q", "an evil %3CSCRIPT here")});
+  CHECK(escaped.anomaly_score == 3 + 4);
+  // The paranoia level still applies to merged members, and log members still only log.
+  CHECK(test::scan(*set, {field(FieldSource::QueryValue, "q", "strict")}, 1).outcome ==
+        ScanOutcome::NoMatch);
+  CHECK(test::scan(*set, {field(FieldSource::QueryValue, "q", "watch")}).outcome ==
+        ScanOutcome::LogOnly);
+}
+
 TEST_CASE("scan: empty values and empty field lists", "[signatures]") {
   const auto set = test::compileYaml(kSet);
   CHECK(test::scan(*set, {}).outcome == ScanOutcome::NoMatch);
