@@ -1,5 +1,7 @@
 #include "detectors/canonical/percent_encoding.h"
 
+#include <cstring>
+
 namespace rampart::canonical {
 namespace {
 
@@ -32,22 +34,40 @@ int hexValue(char c) {
 }
 
 PercentDecodeStatus percentDecode(std::string_view in, PlusSign plus, std::string& out) {
-  out.reserve(out.size() + in.size());
+  // Decoding never lengthens: write in place after what `out` held, copying the runs between
+  // escapes whole (a push_back per byte was most of the form parser's time), then trim.
+  const std::size_t start = out.size();
+  out.resize(start + in.size());
+  char* const begin = out.data() + start;
+  char* w = begin;
+  const char special_plus = plus == PlusSign::Space ? '+' : '%';
   for (std::size_t i = 0; i < in.size(); ++i) {
-    const char c = in[i];
-    if (c == '%') {
-      if (in.size() - i < 3) return PercentDecodeStatus::BadEscape;
-      const int hi = hexValue(in[i + 1]);
-      const int lo = hexValue(in[i + 2]);
-      if (hi < 0 || lo < 0) return PercentDecodeStatus::BadEscape;
-      out.push_back(static_cast<char>(hi * 16 + lo));
-      i += 2;
-    } else if (c == '+' && plus == PlusSign::Space) {
-      out.push_back(' ');
-    } else {
-      out.push_back(c);
+    std::size_t run = i;
+    while (run < in.size() && in[run] != '%' && in[run] != special_plus) ++run;
+    if (run != i) {
+      std::memcpy(w, in.data() + i, run - i);
+      w += run - i;
+      i = run;
+      if (i == in.size()) break;
     }
+    if (in[i] == '+') {  // only reached when '+' means a space
+      *w++ = ' ';
+      continue;
+    }
+    if (in.size() - i < 3) {
+      out.resize(start + static_cast<std::size_t>(w - begin));
+      return PercentDecodeStatus::BadEscape;
+    }
+    const int hi = hexValue(in[i + 1]);
+    const int lo = hexValue(in[i + 2]);
+    if (hi < 0 || lo < 0) {
+      out.resize(start + static_cast<std::size_t>(w - begin));
+      return PercentDecodeStatus::BadEscape;
+    }
+    *w++ = static_cast<char>(hi * 16 + lo);
+    i += 2;
   }
+  out.resize(start + static_cast<std::size_t>(w - begin));
   return PercentDecodeStatus::Decoded;
 }
 

@@ -54,5 +54,32 @@ TEST_CASE("appendUtf8 writes every length", "[canonical]") {
   REQUIRE(validateUtf8(out) == Utf8Status::Valid);
 }
 
+TEST_CASE("validation and control search find a bad byte at every offset of a long text",
+          "[canonical][utf8]") {
+  // The word-at-a-time paths: a bad byte before, inside and after 8-byte words.
+  for (std::size_t at = 0; at < 40; ++at) {
+    std::string text(40, 'a');
+    INFO("offset " << at);
+    text[at] = '\x01';
+    CHECK(findControlCharacters(text, ControlCharacters::NoneAllowed) == ControlStatus::ControlFound);
+    text[at] = '\x7f';
+    CHECK(findControlCharacters(text, ControlCharacters::TabAndNewlinesAllowed) ==
+          ControlStatus::ControlFound);
+    text[at] = '\n';
+    CHECK(findControlCharacters(text, ControlCharacters::TabAndNewlinesAllowed) == ControlStatus::Clean);
+    CHECK(findControlCharacters(text, ControlCharacters::NoneAllowed) == ControlStatus::ControlFound);
+    text[at] = '\x80';  // a lone continuation byte
+    CHECK(validateUtf8(text) == Utf8Status::Invalid);
+    CHECK(findControlCharacters(text, ControlCharacters::NoneAllowed) == ControlStatus::Clean);
+    text[at] = '~';
+    CHECK(validateUtf8(text) == Utf8Status::Valid);
+    CHECK(findControlCharacters(text, ControlCharacters::NoneAllowed) == ControlStatus::Clean);
+  }
+  // multi-byte sequences between ASCII words
+  CHECK(validateUtf8(std::string(17, 'x') + "\xc3\xa9" + std::string(9, 'y') + "\xf0\x9f\x98\x80") ==
+        Utf8Status::Valid);
+  CHECK(validateUtf8(std::string(17, 'x') + "\xe0\x80\xaf" + std::string(9, 'y')) == Utf8Status::Invalid);
+}
+
 }  // namespace
 }  // namespace rampart::canonical
