@@ -206,31 +206,9 @@ Status SignatureScanner::scan(const canonical::FieldList& fields, ScanReport& re
       }
     }
     IdentityProbe probe(value);
-    const SignatureSet::MergedGroups* merged = set_.mergedFor(field.source);
-    if (merged != nullptr) {
-      for (const std::size_t g : merged->covered) {
-        if (!probe.chainIsIdentity(set_.groups()[g].transforms)) {
-          merged = nullptr;  // some chain changes this value: scan group by group
-          break;
-        }
-      }
-    }
-    if (merged != nullptr) {
-      // One scan stands for every covered group: they would all have read these same bytes.
-      const SignatureGroup& group = set_.groups()[merged->merged];
-      if (group.min_paranoia_level <= paranoia_level_) {
-        if (const Status scanned_ok = scanOne(group, field, value, report); !scanned_ok)
-          return scanned_ok;
-        if (report.outcome == ScanOutcome::Block) return Ok{};
-      }
-    }
     for (std::size_t group_index : set_.groupsFor(field.source)) {
       const SignatureGroup& group = set_.groups()[group_index];
       if (group.min_paranoia_level > paranoia_level_) continue;
-      if (merged != nullptr &&
-          std::find(merged->covered.begin(), merged->covered.end(), group_index) !=
-              merged->covered.end())
-        continue;
       std::string_view scanned = value;
       // Most values have nothing a group's chain would change (no escape, no entity): the scan
       // then reads the value itself instead of a copy.

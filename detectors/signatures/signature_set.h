@@ -66,19 +66,6 @@ class SignatureSet {
   const std::vector<SignatureGroup>& groups() const { return groups_; }
   // Indexes into groups() of the groups that scan `source`.
   std::span<const std::size_t> groupsFor(canonical::FieldSource source) const;
-  // For `source`: the merged group (an index into groups(), not listed by groupsFor) holding the
-  // members of every group whose chain IdentityProbe models (none, url_decode,
-  // html_entity_decode, lowercase, base64_decode), and those groups' indexes. When a value is
-  // unchanged by all of their chains, one scan of the merged database replaces theirs. Empty
-  // when fewer than two groups qualify.
-  struct MergedGroups {
-    std::size_t merged = 0;
-    std::vector<std::size_t> covered;
-  };
-  const MergedGroups* mergedFor(canonical::FieldSource source) const {
-    const auto& m = merged_by_source_[static_cast<std::size_t>(source)];
-    return m.covered.empty() ? nullptr : &m;
-  }
   // Whether every signature on `source` matches regardless of the field's name (no member is
   // restricted to named fields): two fields of that source with the same value then match the
   // same signatures, so the scanner scans such a value once per request.
@@ -99,7 +86,6 @@ class SignatureSet {
   std::vector<hs_database*> databases_;  // owned, one per distinct member list
   std::vector<std::size_t> groups_by_source_[canonical::kFieldSourceCount];
   bool has_named_members_[canonical::kFieldSourceCount] = {};
-  MergedGroups merged_by_source_[canonical::kFieldSourceCount];
   ScanLimits limits_;
   std::uint64_t generation_ = 0;
   hs_scratch* prototype_scratch_ = nullptr;  // owned

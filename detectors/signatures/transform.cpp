@@ -371,15 +371,6 @@ bool IdentityProbe::holds(Known& cache, bool (*test)(std::string_view)) {
   return cache == Known::Yes;
 }
 
-bool IdentityProbe::models(const TransformChain& chain) {
-  for (const Transform transform : chain) {
-    if (transform != Transform::UrlDecode && transform != Transform::HtmlEntityDecode &&
-        transform != Transform::Lowercase && transform != Transform::Base64Decode)
-      return false;
-  }
-  return true;
-}
-
 bool IdentityProbe::chainIsIdentity(const TransformChain& chain) {
   return identityPrefix(chain) == chain.size();
 }

@@ -59,8 +59,6 @@ class IdentityProbe {
   bool chainIsIdentity(const TransformChain& chain);
   // How many leading steps of `chain` leave the value unchanged (the chain can start after them).
   std::size_t identityPrefix(const TransformChain& chain);
-  // Whether chainIsIdentity can ever say yes for `chain` (every transform in it is modelled).
-  static bool models(const TransformChain& chain);
 
  private:
   enum class Known : std::uint8_t { Unknown, Yes, No };

@@ -32,8 +32,7 @@ TEST_CASE("compile groups signatures by (source, transform chain)", "[signatures
     pattern: 'ddd'
     targets: [header_value:referer, header_value:user-agent]
 )");
-  // 4 groups, plus query_value's merged group (plain + lowercase: chains IdentityProbe models)
-  REQUIRE(set->groups().size() == 5);
+  REQUIRE(set->groups().size() == 4);
   const SignatureGroup& query_plain = set->groups()[0];
   CHECK(query_plain.source == FieldSource::QueryValue);
   CHECK(query_plain.transforms.empty());
@@ -48,12 +47,6 @@ TEST_CASE("compile groups signatures by (source, transform chain)", "[signatures
   CHECK(headers.members[0].field_names == std::vector<std::string>{"referer", "user-agent"});
   CHECK(set->groupsFor(FieldSource::QueryValue).size() == 2);
   CHECK(set->groupsFor(FieldSource::CookieValue).empty());
-  const auto* merged = set->mergedFor(FieldSource::QueryValue);
-  REQUIRE(merged != nullptr);
-  CHECK(merged->covered == std::vector<std::size_t>{0, 2});
-  CHECK(set->groups()[merged->merged].members.size() == 3);
-  CHECK(set->groups()[merged->merged].min_paranoia_level == 1);
-  CHECK(set->mergedFor(FieldSource::Path) == nullptr);  // one group: nothing to merge
   for (const SignatureGroup& group : set->groups()) CHECK(group.database != nullptr);
 }
 
