@@ -154,11 +154,7 @@ class JsonWalker {
       if (!joined.empty()) joined += '\n';
       joined += s;
     }
-    Replacement r;
-    r.begin = begin;
-    r.end = pos_;
-    appendJsonString(r.text, joined);
-    out_->push_back(std::move(r));
+    replaceValue(begin, joined);
     view_.graphql = true;
     return true;
   }
@@ -176,12 +172,17 @@ class JsonWalker {
     if (!views.any()) return true;
     view_.code_fence = view_.code_fence || views.code_fence;
     view_.html = view_.html || views.html;
+    replaceValue(begin, text_view_);
+    return true;
+  }
+
+  // The string value that spans [begin, pos_) is inspected as `text` instead.
+  void replaceValue(std::size_t begin, std::string_view text) {
     Replacement r;
     r.begin = begin;
     r.end = pos_;
-    appendJsonString(r.text, text_view_);
+    appendJsonString(r.text, text);
     out_->push_back(std::move(r));
-    return true;
   }
 
   bool number() {

@@ -371,10 +371,6 @@ bool IdentityProbe::holds(Known& cache, bool (*test)(std::string_view)) {
   return cache == Known::Yes;
 }
 
-bool IdentityProbe::chainIsIdentity(const TransformChain& chain) {
-  return identityPrefix(chain) == chain.size();
-}
-
 std::size_t IdentityProbe::identityPrefix(const TransformChain& chain) {
   std::size_t steps = 0;
   for (const Transform transform : chain) {

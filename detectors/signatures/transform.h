@@ -54,10 +54,9 @@ void applyChainSteps(std::span<const Transform> steps, std::string_view input, s
 class IdentityProbe {
  public:
   explicit IdentityProbe(std::string_view value) : value_(value) {}
-  // Whether applying `chain` to the value returns it unchanged (then the scan can read the value
-  // itself, with no copy). Conservative: false for transforms it does not model.
-  bool chainIsIdentity(const TransformChain& chain);
-  // How many leading steps of `chain` leave the value unchanged (the chain can start after them).
+  // How many leading steps of `chain` leave the value unchanged: the chain can start after them,
+  // and when that is all of them the scan reads the value itself, with no copy. Conservative: a
+  // transform it does not model ends the prefix.
   std::size_t identityPrefix(const TransformChain& chain);
 
  private:

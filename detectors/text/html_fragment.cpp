@@ -65,6 +65,13 @@ bool isAsciiAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= '
 bool isDigit(char c) { return c >= '0' && c <= '9'; }
 char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
+// Whether `text`, ASCII-lower-cased, is `lower_case` (compared in place: no copy per URL).
+bool isLowerCaseOf(std::string_view text, std::string_view lower_case) {
+  return text.size() == lower_case.size() &&
+         std::equal(text.begin(), text.end(), lower_case.begin(),
+                    [](char a, char b) { return lower(a) == b; });
+}
+
 // HTML's ASCII whitespace.
 bool isHtmlSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r'; }
 
@@ -108,9 +115,9 @@ bool isAllowedUrl(std::string_view url) {
   if (scheme_region.find('&') != std::string_view::npos) return false;
   const std::size_t colon = scheme_region.find(':');
   if (colon == std::string_view::npos) return true;  // relative: no scheme
-  std::string scheme;
-  for (const char c : url.substr(0, colon)) scheme += lower(c);
-  return scheme == "http" || scheme == "https" || scheme == "mailto";
+  const std::string_view scheme = url.substr(0, colon);
+  return isLowerCaseOf(scheme, "http") || isLowerCaseOf(scheme, "https") ||
+         isLowerCaseOf(scheme, "mailto");
 }
 
 bool isAllowedValue(AttributeKind kind, std::string_view value) {

@@ -115,7 +115,7 @@ TEST_CASE("IdentityProbe: a chain it calls identity leaves the value unchanged",
       applyChainSteps(std::span<const Transform>(chain).subspan(unchanged), value, rest,
                       rest_spare);
       CHECK(rest == out);
-      if (probe.chainIsIdentity(chain)) {
+      if (unchanged == chain.size()) {
         ++identities;
         INFO(describeChain(chain) << " on " << value);
         CHECK(out == value);
@@ -124,12 +124,12 @@ TEST_CASE("IdentityProbe: a chain it calls identity leaves the value unchanged",
   }
   CHECK(identities > 20);  // the probe does say yes where it can
   IdentityProbe escaped("a%27b");
-  CHECK_FALSE(escaped.chainIsIdentity({Transform::UrlDecode}));
-  CHECK(escaped.chainIsIdentity({Transform::HtmlEntityDecode}));
+  CHECK(escaped.identityPrefix({Transform::UrlDecode}) == 0);
+  CHECK(escaped.identityPrefix({Transform::HtmlEntityDecode}) == 1);
   IdentityProbe encoded("dW5pb24gc2VsZWN0");  // "union select"
-  CHECK_FALSE(encoded.chainIsIdentity({Transform::Base64Decode}));
+  CHECK(encoded.identityPrefix({Transform::Base64Decode}) == 0);
   IdentityProbe spaces("a b");
-  CHECK_FALSE(spaces.chainIsIdentity({Transform::RemoveWhitespace}));  // not modelled
+  CHECK(spaces.identityPrefix({Transform::RemoveWhitespace}) == 0);  // not modelled
 }
 
 }  // namespace
