@@ -58,6 +58,8 @@ constexpr AllowedElement kAllowedElements[] = {
     {"header", {}}, {"footer", {}}, {"aside", {}}, {"wbr", {}}, {"address", {}},
 };
 
+// More than any element allows (5 of its own + 4 global) and a repeat is refused, so this only
+// sizes the seen-list; it is never what refuses a tag.
 constexpr std::size_t kMaxAttributesPerTag = 32;
 constexpr std::size_t kMaxNameLength = 32;
 

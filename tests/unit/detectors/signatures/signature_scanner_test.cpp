@@ -175,6 +175,18 @@ TEST_CASE("scan: values a chain leaves unchanged are scanned as they are", "[sig
         ScanOutcome::LogOnly);
 }
 
+TEST_CASE("scan: past the remembered values, repeats are scanned again", "[signatures]") {
+  const auto set = test::compileYaml(kSet);
+  canonical::FieldList fields;
+  for (int i = 0; i < 600; ++i) fields.push_back(field(FieldSource::QueryValue, "n", std::to_string(i)));
+  fields.push_back(field(FieldSource::QueryValue, "a", "<script"));
+  fields.push_back(field(FieldSource::QueryValue, "b", "<script"));
+  const ScanReport report = test::scan(*set, fields);
+  // beyond the table's 512 values nothing is remembered: both fields are scanned and match
+  REQUIRE(report.matches.size() == 2);
+  CHECK(report.anomaly_score == 4);
+}
+
 TEST_CASE("scan: empty values and empty field lists", "[signatures]") {
   const auto set = test::compileYaml(kSet);
   CHECK(test::scan(*set, {}).outcome == ScanOutcome::NoMatch);

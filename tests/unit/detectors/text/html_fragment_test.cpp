@@ -74,5 +74,14 @@ TEST_CASE("html fragment: anything outside the allowlist is not read", "[html]")
   }
 }
 
+TEST_CASE("html fragment: the reader's own bounds refuse rather than read on", "[html]") {
+  // A name longer than 32 characters is refused, an element's or an attribute's. (The cap on
+  // attributes per tag cannot be reached: no element allows more than 9 distinct ones, and a
+  // repeated one is refused.)
+  CHECK(read("<p " + std::string(33, 'a') + "=\"x\">y</p>") == HtmlFragmentStatus::NotAllowed);
+  CHECK(read("<" + std::string(33, 'b') + ">y") == HtmlFragmentStatus::NotAllowed);
+  CHECK(read("<b>" + std::string(100000, 'y') + "</b>") == HtmlFragmentStatus::Allowlisted);
+}
+
 }  // namespace
 }  // namespace rampart::text
