@@ -1,20 +1,16 @@
 #include "detectors/canonical/utf8_validation.h"
 
 #include <cstdint>
-#include <cstring>
+
+#include "detectors/canonical/swar.h"
 
 namespace rampart::canonical {
 
 namespace {
 
-constexpr std::uint64_t kHighBits = 0x8080808080808080ULL;
-constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
-
-std::uint64_t load64(const unsigned char* p) {
-  std::uint64_t word;
-  std::memcpy(&word, p, sizeof word);
-  return word;
-}
+using swar::kHighBits;
+using swar::kOnes;
+using swar::load64;
 
 // Whether any byte of `word` is below 0x20 or is 0x7F (bit-twiddling: a byte below n has its
 // high bit set in (x - n) & ~x; a zero byte of x ^ 0x7F..7F is a 0x7F byte of x).

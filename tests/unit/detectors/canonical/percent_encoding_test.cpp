@@ -3,6 +3,8 @@
 #include <catch2/catch.hpp>
 #include <string>
 
+#include "tests/unit/detectors/test_strings.h"
+
 namespace rampart::canonical {
 namespace {
 
@@ -30,6 +32,40 @@ TEST_CASE("percent-decoding is one strict pass", "[canonical]") {
   REQUIRE(statusOf("%zz") == PercentDecodeStatus::BadEscape);
   REQUIRE(statusOf("%u0027") == PercentDecodeStatus::BadEscape);  // IIS %u is not a thing here
   REQUIRE(statusOf("100%") == PercentDecodeStatus::BadEscape);
+}
+
+// The decoder reads eight bytes at a time where it can; this is the byte-at-a-time rule it must
+// agree with, checked over every string of a small alphabet that puts '%' and '+' at every
+// offset of a word, across word boundaries and in the tail.
+PercentDecodeStatus referenceDecode(std::string_view in, PlusSign plus, std::string& out) {
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    if (in[i] == '+' && plus == PlusSign::Space) {
+      out += ' ';
+    } else if (in[i] != '%') {
+      out += in[i];
+    } else if (in.size() - i >= 3 && hexValue(in[i + 1]) >= 0 && hexValue(in[i + 2]) >= 0) {
+      out += static_cast<char>(hexValue(in[i + 1]) * 16 + hexValue(in[i + 2]));
+      i += 2;
+    } else {
+      return PercentDecodeStatus::BadEscape;
+    }
+  }
+  return PercentDecodeStatus::Decoded;
+}
+
+TEST_CASE("percent-decoding word by word agrees with byte by byte", "[canonical]") {
+  std::size_t compared = 0;
+  test::forEachTestString("a+%2F", [&](const std::string& input) {
+    for (const PlusSign plus : {PlusSign::Literal, PlusSign::Space}) {
+      std::string expected = "prefix", actual = "prefix";  // decoding appends
+      const PercentDecodeStatus want = referenceDecode(input, plus, expected);
+      INFO("input: " << input);
+      REQUIRE(percentDecode(input, plus, actual) == want);
+      if (want == PercentDecodeStatus::Decoded) REQUIRE(actual == expected);
+      ++compared;
+    }
+  });
+  CHECK(compared == 2 * test::testStringCount(5));
 }
 
 TEST_CASE("encodingDepthOf spots a value that was encoded twice", "[canonical]") {

@@ -2,6 +2,10 @@
 
 #include <catch2/catch.hpp>
 
+#include "detectors/canonical/percent_encoding.h"
+#include "detectors/canonical/utf8_validation.h"
+#include "tests/unit/detectors/test_strings.h"
+
 namespace rampart::signatures {
 namespace {
 
@@ -19,6 +23,47 @@ TEST_CASE("url_decode decodes one more level, %u and '+'; malformed escapes stay
   CHECK(apply(Transform::UrlDecode, "a+b") == "a b");
   CHECK(apply(Transform::UrlDecode, "100% %zz %4") == "100% %zz %4");
   CHECK(apply(Transform::UrlDecode, "%c0%af") == "\xc0\xaf");
+}
+
+// url_decode reads eight bytes at a time where there is no '%'; this is the byte-at-a-time rule
+// it must agree with.
+std::string referenceUrlDecode(std::string_view in) {
+  using canonical::hexValue;
+  std::string out;
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    if (in[i] == '+') {
+      out += ' ';
+      continue;
+    }
+    if (in[i] == '%' && i + 5 < in.size() && (in[i + 1] == 'u' || in[i + 1] == 'U') &&
+        hexValue(in[i + 2]) >= 0 && hexValue(in[i + 3]) >= 0 && hexValue(in[i + 4]) >= 0 &&
+        hexValue(in[i + 5]) >= 0) {
+      const auto cp = static_cast<std::uint32_t>(hexValue(in[i + 2]) << 12 | hexValue(in[i + 3]) << 8 |
+                                                 hexValue(in[i + 4]) << 4 | hexValue(in[i + 5]));
+      if (cp != 0 && (cp < 0xD800 || cp > 0xDFFF)) {
+        canonical::appendUtf8(out, cp);
+        i += 5;
+        continue;
+      }
+    }
+    if (in[i] == '%' && i + 2 < in.size() && hexValue(in[i + 1]) >= 0 && hexValue(in[i + 2]) >= 0) {
+      out += static_cast<char>(hexValue(in[i + 1]) << 4 | hexValue(in[i + 2]));
+      i += 2;
+      continue;
+    }
+    out += in[i];
+  }
+  return out;
+}
+
+TEST_CASE("url_decode word by word agrees with byte by byte", "[signatures]") {
+  std::size_t compared = 0;
+  test::forEachTestString("+%2u0e", [&](const std::string& input) {
+    INFO("input: " << input);
+    REQUIRE(apply(Transform::UrlDecode, std::string_view(input)) == referenceUrlDecode(input));
+    ++compared;
+  });
+  CHECK(compared == test::testStringCount(6));
 }
 
 TEST_CASE("html_entity_decode: numeric, hex, named; unknown entities stay", "[signatures]") {
