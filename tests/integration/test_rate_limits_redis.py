@@ -182,9 +182,17 @@ def test_H1_RedisKilledFailOpenAndFailClosedThenRecovers(make_rampart, redis):
     print(f"admission back {recovered if recovered is None else round(recovered * 1000)} ms "
           "after redis returned")
     assert recovered is not None and recovered <= 1.0
-    # Both workers recover (the other one probes on its next request).
+    # Both workers recover (the other one probes on its next request). Which worker a new
+    # connection lands on is the kernel's SO_REUSEPORT hash, so a handful of requests may all
+    # reach the worker that already recovered: keep sending until both have, for up to 2 s.
     time.sleep(0.3)
-    assert [r.get("/closed/x").status for _ in range(6)] == [200] * 6
+    deadline = time.monotonic() + 2
+    statuses = []
+    while time.monotonic() < deadline:
+        statuses += [r.get("/closed/x").status for _ in range(6)]
+        if r.metric("rampart_rate_limit_redis_degraded_connections") == 0:
+            break
+    assert set(statuses) == {200}
     assert r.metric("rampart_rate_limit_redis_degraded_connections") == 0
     assert "circuit closed" in r.stderr()
     opened = r.stderr().count("circuit open")
