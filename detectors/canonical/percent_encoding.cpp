@@ -46,17 +46,13 @@ PercentDecodeStatus percentDecode(std::string_view in, PlusSign plus, std::strin
   char* const begin = out.data() + start;
   char* w = begin;
   const bool plus_is_space = plus == PlusSign::Space;
-  // With PlusSign::Literal no byte maps to a space: '%' never reaches the comparison.
-  const char plus_as_space = plus_is_space ? '+' : '%';
-  const std::uint64_t plus_to_space = plus_is_space ? ('+' ^ ' ') : 0;
   const char* p = in.data();
   const char* const end = p + in.size();
   while (p != end) {
     if (end - p >= 8) {
-      std::uint64_t word;
-      std::memcpy(&word, p, 8);
+      std::uint64_t word = swar::load64(p);
       if (!swar::hasByte(word, '%')) {
-        word ^= (swar::bytesEqual(word, '+') >> 7) * plus_to_space;
+        if (plus_is_space) word = swar::plusAsSpace(word);
         std::memcpy(w, &word, 8);
         w += 8;
         p += 8;
@@ -65,7 +61,7 @@ PercentDecodeStatus percentDecode(std::string_view in, PlusSign plus, std::strin
     }
     const char c = *p;
     if (c != '%') {
-      *w++ = c == plus_as_space ? ' ' : c;
+      *w++ = plus_is_space && c == '+' ? ' ' : c;
       ++p;
       continue;
     }

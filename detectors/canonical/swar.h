@@ -29,6 +29,11 @@ constexpr std::uint64_t bytesEqual(std::uint64_t word, unsigned char byte) {
   return zeroBytes(word ^ (kOnes * byte));
 }
 
+// `word` with every '+' byte turned into a space (form encoding's space), the rest untouched.
+constexpr std::uint64_t plusAsSpace(std::uint64_t word) {
+  return word ^ ((bytesEqual(word, '+') >> 7) * static_cast<std::uint64_t>('+' ^ ' '));
+}
+
 // Whether any byte of `word` equals `byte`.
 constexpr bool hasByte(std::uint64_t word, unsigned char byte) {
   const std::uint64_t x = word ^ (kOnes * byte);

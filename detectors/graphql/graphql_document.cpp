@@ -2,6 +2,7 @@
 
 #include <optional>
 
+#include "detectors/canonical/percent_encoding.h"
 #include "detectors/canonical/utf8_validation.h"
 
 namespace rampart::graphql {
@@ -32,12 +33,7 @@ bool isNameStart(char c) {
 bool isDigit(char c) { return c >= '0' && c <= '9'; }
 bool isNameContinue(char c) { return isNameStart(c) || isDigit(c); }
 
-int hexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
+using canonical::hexValue;
 
 // Lexer and recursive-descent parser in one: the grammar needs one token of lookahead.
 class DocumentReader {

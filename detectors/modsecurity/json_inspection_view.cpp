@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "detectors/canonical/percent_encoding.h"
 #include "detectors/canonical/utf8_validation.h"
 #include "detectors/graphql/graphql_document.h"
 #include "detectors/text/free_text_view.h"
@@ -263,11 +264,7 @@ class JsonWalker {
     if (pos_ + 4 > text_.size()) return false;
     v = 0;
     for (int i = 0; i < 4; ++i) {
-      const char h = text_[pos_ + i];
-      int d = -1;
-      if (h >= '0' && h <= '9') d = h - '0';
-      if (h >= 'a' && h <= 'f') d = h - 'a' + 10;
-      if (h >= 'A' && h <= 'F') d = h - 'A' + 10;
+      const int d = canonical::hexValue(text_[pos_ + i]);
       if (d < 0) return false;
       v = v * 16 + static_cast<std::uint32_t>(d);
     }

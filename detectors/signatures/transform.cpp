@@ -66,7 +66,7 @@ void urlDecode(std::string_view in, std::string& out) {
     while (in.size() - i >= 8) {
       std::uint64_t word = canonical::swar::load64(in.data() + i);
       if (canonical::swar::hasByte(word, '%')) break;
-      word ^= (canonical::swar::bytesEqual(word, '+') >> 7) * static_cast<std::uint64_t>('+' ^ ' ');
+      word = canonical::swar::plusAsSpace(word);
       std::memcpy(w, &word, 8);
       w += 8;
       i += 8;
