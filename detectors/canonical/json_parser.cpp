@@ -1,10 +1,12 @@
 #include "detectors/canonical/json_parser.h"
 
+#include <memory>
 #include <string>
 #include <unordered_set>
 #include <vector>
 
 #include "detectors/canonical/percent_encoding.h"
+#include "detectors/canonical/swar.h"
 #include "detectors/canonical/utf8_validation.h"
 
 namespace rampart::canonical {
@@ -13,11 +15,19 @@ namespace {
 bool isJsonWhitespace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 bool isDigit(char c) { return c >= '0' && c <= '9'; }
 
+// Objects with up to this many members find a duplicate key by looking at the member names
+// already in the field list; larger ones keep a hash set. Most objects are small, and a set
+// per object cost more than its lookups saved (an allocation per key and per object).
+constexpr std::size_t kMembersCheckedInList = 8;
+
 struct Frame {
   enum class Kind : std::uint8_t { Object, Array } kind;
   std::size_t path_length;  // the container's own path; members append to it
   std::size_t index = 0;    // arrays: the next element's index
-  std::unordered_set<std::string> keys;  // objects under DuplicateKeyPolicy::Reject
+  std::size_t first_field = 0;  // objects: the field list's size when the object opened
+  std::size_t members = 0;      // objects: member names so far
+  // Objects past kMembersCheckedInList members, under DuplicateKeyPolicy::Reject.
+  std::unique_ptr<std::unordered_set<std::string>> keys;
 };
 
 class JsonParser {
@@ -112,7 +122,8 @@ class JsonParser {
     if (c == '{' || c == '[') {
       if (stack_.size() == policy_.max_depth) return CanonicalError::JsonNestingTooDeep;
       ++pos_;
-      stack_.push_back({c == '{' ? Frame::Kind::Object : Frame::Kind::Array, path_.size(), 0, {}});
+      stack_.push_back(
+          {c == '{' ? Frame::Kind::Object : Frame::Kind::Array, path_.size(), 0, out_.size(), 0, {}});
       just_opened_ = true;
       return CanonicalError::None;
     }
@@ -139,13 +150,37 @@ class JsonParser {
     if (pos_ == text_.size() || text_[pos_] != ':') return CanonicalError::JsonSyntaxError;
     ++pos_;
     Frame& top = stack_.back();
-    if (policy_.duplicate_keys == DuplicateKeyPolicy::Reject && !top.keys.insert(name).second)
+    if (policy_.duplicate_keys == DuplicateKeyPolicy::Reject && isDuplicateKey(top, name))
       return CanonicalError::JsonDuplicateKey;
     path_.resize(top.path_length);
     if (!path_.empty()) path_ += '.';
     path_ += name;
     out_.push_back({FieldSource::JsonName, path_, std::move(name)});
     return CanonicalError::None;
+  }
+
+  // Whether `field` names a member of `object` (not a key of an object nested in one): its
+  // path is the object's path, a '.', and its name, and every nested key's path is longer.
+  static bool isMemberName(const Frame& object, const Field& field) {
+    const std::size_t separator = object.path_length == 0 ? 0 : 1;
+    return field.source == FieldSource::JsonName &&
+           field.name.size() == object.path_length + separator + field.value.size();
+  }
+
+  // Whether `object` already has a member `name`; remembers it otherwise.
+  bool isDuplicateKey(Frame& object, const std::string& name) {
+    if (object.keys) return !object.keys->insert(name).second;
+    for (std::size_t i = object.first_field; i < out_.size(); ++i) {
+      if (out_[i].value == name && isMemberName(object, out_[i])) return true;
+    }
+    if (++object.members == kMembersCheckedInList) {
+      object.keys = std::make_unique<std::unordered_set<std::string>>();
+      for (std::size_t i = object.first_field; i < out_.size(); ++i) {
+        if (isMemberName(object, out_[i])) object.keys->insert(out_[i].value);
+      }
+      object.keys->insert(name);
+    }
+    return false;
   }
 
   CanonicalError hex4(std::uint32_t& unit) {
@@ -160,10 +195,32 @@ class JsonParser {
     return CanonicalError::None;
   }
 
+  // Where the run of bytes from `from` that a string copies as they are (no quote, backslash
+  // or control byte) ends: eight bytes at a time, since strings are mostly such runs.
+  std::size_t plainRunEnd(std::size_t from) const {
+    const char* data = text_.data();
+    while (text_.size() - from >= 8) {
+      const std::uint64_t word = swar::load64(data + from);
+      if ((swar::bytesEqual(word, '"') | swar::bytesEqual(word, '\\') |
+           swar::bytesBelow(word, 0x20)) != 0)
+        break;
+      from += 8;
+    }
+    while (from < text_.size()) {
+      const auto c = static_cast<unsigned char>(data[from]);
+      if (c == '"' || c == '\\' || c < 0x20) break;
+      ++from;
+    }
+    return from;
+  }
+
   // At the opening quote; leaves pos_ after the closing one.
   CanonicalError string(std::string& out) {
     ++pos_;
     while (true) {
+      const std::size_t run_end = plainRunEnd(pos_);
+      out.append(text_.data() + pos_, run_end - pos_);
+      pos_ = run_end;
       if (pos_ == text_.size()) return CanonicalError::JsonSyntaxError;
       const char c = text_[pos_];
       if (c == '"') {
@@ -171,11 +228,7 @@ class JsonParser {
         return CanonicalError::None;
       }
       if (static_cast<unsigned char>(c) < 0x20) return CanonicalError::JsonControlCharacter;
-      if (c != '\\') {
-        out.push_back(c);
-        ++pos_;
-        continue;
-      }
+      // A backslash.
       if (++pos_ == text_.size()) return CanonicalError::JsonSyntaxError;
       const char escape = text_[pos_++];
       switch (escape) {

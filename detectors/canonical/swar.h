@@ -29,6 +29,13 @@ constexpr std::uint64_t bytesEqual(std::uint64_t word, unsigned char byte) {
   return zeroBytes(word ^ (kOnes * byte));
 }
 
+// 0x80 in every byte of `word` below `limit` (1..0x80), 0x00 elsewhere. Exact: each byte's sum
+// stays under 0x100, so nothing carries into the next byte.
+constexpr std::uint64_t bytesBelow(std::uint64_t word, unsigned char limit) {
+  return ~(((word & kLowBits) + kOnes * static_cast<std::uint64_t>(0x80 - limit)) | word) &
+         kHighBits;
+}
+
 // `word` with every '+' byte turned into a space (form encoding's space), the rest untouched.
 constexpr std::uint64_t plusAsSpace(std::uint64_t word) {
   return word ^ ((bytesEqual(word, '+') >> 7) * static_cast<std::uint64_t>('+' ^ ' '));

@@ -5,7 +5,10 @@
 #include <algorithm>
 #include <cstdio>
 #include <functional>
+#include <span>
 #include <string_view>
+
+#include "detectors/signatures/field_batch.h"
 
 namespace rampart::signatures {
 namespace {
@@ -176,53 +179,131 @@ Status SignatureScanner::scanOne(const SignatureGroup& group, const canonical::F
   return Ok{};
 }
 
-Status SignatureScanner::scan(const canonical::FieldList& fields, ScanReport& report) {
-  if (!scratch_.isFor(set_)) {
-    return scanError("signature_scratch_mismatch",
-                     "the scratch space was made for another signature set");
-  }
-  if (report.outcome == ScanOutcome::Block) return Ok{};
+std::string_view SignatureScanner::transformed(const SignatureGroup& group, IdentityProbe& probe,
+                                               std::string_view value, bool& truncated) {
+  // Most values have nothing a group's chain would change (no escape, no entity): the scan
+  // then reads the value itself instead of a copy. Leading steps that would leave it unchanged
+  // are skipped the same way.
+  const std::size_t unchanged = probe.identityPrefix(group.transforms);
+  if (unchanged == group.transforms.size()) return value;
   const std::size_t cap = set_.limits().max_transform_input_bytes;
-  // Forget the last scan's values (only the slots it filled).
-  for (const auto& entry : scratch_.seen_) {
-    std::size_t slot = (entry.hash ^ entry.source) & (scratch_.seen_slots_.size() - 1);
-    while (scratch_.seen_slots_[slot] != 0) {
-      scratch_.seen_slots_[slot] = 0;
-      slot = (slot + 1) & (scratch_.seen_slots_.size() - 1);
-    }
+  if (value.size() > cap) {
+    value = value.substr(0, cap);
+    truncated = true;
   }
-  scratch_.seen_.clear();
+  applyChainSteps(std::span<const Transform>(group.transforms).subspan(unchanged), value,
+                  scratch_.transformed_, scratch_.spare_);
+  return scratch_.transformed_;
+}
+
+void SignatureScanner::collectValues(const canonical::FieldList& fields, ScanReport& report) {
+  auto& values = scratch_.values_;
+  values.clear();
+  scratch_.views_.clear();
   for (const canonical::Field& field : fields) {
     if (alreadyScanned(field)) continue;
-    bool truncated = false;
-    std::string_view value = field.value;
+    SignatureScratch::Value value{&field, 0, 0, false};
     if (carriesFreeText(field.source)) {
       const text::FreeTextViews views =
-          text::freeTextView(value, scratch_.text_view_, scratch_.text_spare_);
+          text::freeTextView(field.value, scratch_.text_view_, scratch_.text_spare_);
       if (views.any()) {
-        value = scratch_.text_view_;
+        value = {&field, scratch_.views_.size(), scratch_.text_view_.size(), true};
+        scratch_.views_ += scratch_.text_view_;
         report.text_views.code_fence = report.text_views.code_fence || views.code_fence;
         report.text_views.html = report.text_views.html || views.html;
       }
     }
-    IdentityProbe probe(value);
-    for (std::size_t group_index : set_.groupsFor(field.source)) {
-      const SignatureGroup& group = set_.groups()[group_index];
+    values.push_back(value);
+  }
+  auto& bytes = scratch_.value_bytes_;
+  bytes.clear();
+  for (const auto& value : values) {
+    bytes.push_back(value.in_views
+                        ? std::string_view(scratch_.views_).substr(value.view_offset, value.view_size)
+                        : std::string_view(value.field->value));
+  }
+}
+
+Result<bool> SignatureScanner::batchMatches(const SignatureGroup& group,
+                                            std::span<const std::uint32_t> indexes,
+                                            std::span<IdentityProbe> probes) {
+  std::string& batch = scratch_.batch_;
+  batch.clear();
+  for (std::uint32_t index : indexes) {
+    bool truncated = false;  // batched values are shorter than the transform cap
+    batch += transformed(group, probes[index], scratch_.value_bytes_[index], truncated);
+    batch += kFieldBatchSeparator;
+  }
+  struct BatchContext {
+    const SignatureSet* set;
+    const SignatureGroup* group;
+    std::uint8_t paranoia_level;
+    bool matched;
+  } context{&set_, &group, paranoia_level_, false};
+  const auto on_match = [](unsigned int id, unsigned long long, unsigned long long, unsigned int,
+                           void* raw) -> int {
+    auto& ctx = *static_cast<BatchContext*>(raw);
+    if (id >= ctx.group->members.size()) return 0;
+    const Signature& signature =
+        ctx.set->signatures()[ctx.group->members[id].signature_index];
+    if (signature.paranoia_level > ctx.paranoia_level) return 0;
+    ctx.matched = true;  // a name-restricted member counts too: the values decide
+    return 1;
+  };
+  const hs_error_t result =
+      hs_scan(group.batch_database, batch.data(),
+              static_cast<unsigned int>(std::min<std::size_t>(batch.size(), 0xFFFFFFFFu)), 0,
+              scratch_.scratch_, on_match, &context);
+  if (result != HS_SUCCESS && result != HS_SCAN_TERMINATED) {
+    return scanError("signature_scan_failed", "hs_scan failed with error " + std::to_string(result));
+  }
+  return context.matched;
+}
+
+Status SignatureScanner::scanSource(canonical::FieldSource source,
+                                    std::span<IdentityProbe> probes, ScanReport& report) {
+  auto& indexes = scratch_.source_values_;
+  indexes.clear();
+  const std::size_t batch_limit =
+      std::min(kMaxBatchedValueBytes, set_.limits().max_transform_input_bytes);
+  std::size_t batchable = 0;
+  for (std::uint32_t i = 0; i < scratch_.values_.size(); ++i) {
+    if (scratch_.values_[i].field->source != source) continue;
+    indexes.push_back(i);
+    if (scratch_.value_bytes_[i].size() <= batch_limit) ++batchable;
+  }
+  const auto groups = set_.groupsFor(source);
+  // Which groups scan every value on its own: all of them when there is nothing to batch,
+  // else those without a batch database and those whose batch matched (field_batch.h).
+  auto& scan_each = scratch_.scan_each_;
+  scan_each.assign(groups.size(), 1);
+  const bool batching = batchable >= 2;
+  if (batching) {
+    auto& batched = scratch_.source_values_;  // reordered below: short values first
+    std::stable_partition(batched.begin(), batched.end(), [&](std::uint32_t i) {
+      return scratch_.value_bytes_[i].size() <= batch_limit;
+    });
+    const std::span<const std::uint32_t> short_values(batched.data(), batchable);
+    for (std::size_t k = 0; k < groups.size(); ++k) {
+      const SignatureGroup& group = set_.groups()[groups[k]];
+      if (group.min_paranoia_level > paranoia_level_ || group.batch_database == nullptr) continue;
+      auto matched = batchMatches(group, short_values, probes);
+      if (!matched) return matched.error();
+      scan_each[k] = *matched ? 1 : 0;
+    }
+    // Back to field order for the value-by-value scans (the report lists matches in it).
+    std::sort(batched.begin(), batched.end());
+  }
+  for (std::uint32_t index : indexes) {
+    const canonical::Field& field = *scratch_.values_[index].field;
+    const std::string_view value = scratch_.value_bytes_[index];
+    const bool in_batch = batching && value.size() <= batch_limit;
+    bool truncated = false;
+    for (std::size_t k = 0; k < groups.size(); ++k) {
+      const SignatureGroup& group = set_.groups()[groups[k]];
       if (group.min_paranoia_level > paranoia_level_) continue;
-      std::string_view scanned = value;
-      // Most values have nothing a group's chain would change (no escape, no entity): the scan
-      // then reads the value itself instead of a copy.
-      // Leading steps that would leave it unchanged are skipped the same way.
-      const std::size_t unchanged = probe.identityPrefix(group.transforms);
-      if (unchanged < group.transforms.size()) {
-        if (scanned.size() > cap) {
-          scanned = scanned.substr(0, cap);
-          truncated = true;
-        }
-        applyChainSteps(std::span<const Transform>(group.transforms).subspan(unchanged), scanned,
-                        scratch_.transformed_, scratch_.spare_);
-        scanned = scratch_.transformed_;
-      }
+      if (in_batch && scan_each[k] == 0) continue;  // the batch showed no match in this group
+      const std::string_view scanned = transformed(group, probes[index], value, truncated);
       if (const Status scanned_ok = scanOne(group, field, scanned, report); !scanned_ok)
         return scanned_ok;
       if (report.outcome == ScanOutcome::Block) {
@@ -233,6 +314,44 @@ Status SignatureScanner::scan(const canonical::FieldList& fields, ScanReport& re
     if (truncated) ++report.truncated_fields;
   }
   return Ok{};
+}
+
+Status SignatureScanner::scan(const canonical::FieldList& fields, ScanReport& report) {
+  if (!scratch_.isFor(set_)) {
+    return scanError("signature_scratch_mismatch",
+                     "the scratch space was made for another signature set");
+  }
+  if (report.outcome == ScanOutcome::Block) return Ok{};
+  // Forget the last scan's values (only the slots it filled).
+  for (const auto& entry : scratch_.seen_) {
+    std::size_t slot = (entry.hash ^ entry.source) & (scratch_.seen_slots_.size() - 1);
+    while (scratch_.seen_slots_[slot] != 0) {
+      scratch_.seen_slots_[slot] = 0;
+      slot = (slot + 1) & (scratch_.seen_slots_.size() - 1);
+    }
+  }
+  scratch_.seen_.clear();
+  collectValues(fields, report);
+  // One probe per value, kept across its groups (each asks what the value holds).
+  auto& probes = scratch_.probes_;
+  probes.clear();
+  for (std::string_view bytes : scratch_.value_bytes_) probes.emplace_back(bytes);
+
+  // Sources in the order they first appear, so matches are listed in roughly field order.
+  bool done[canonical::kFieldSourceCount] = {};
+  Status status = Ok{};
+  for (const auto& value : scratch_.values_) {
+    const auto source = value.field->source;
+    if (done[static_cast<std::size_t>(source)]) continue;
+    done[static_cast<std::size_t>(source)] = true;
+    status = scanSource(source, probes, report);
+    if (!status || report.outcome == ScanOutcome::Block) break;
+  }
+  // A large request's buffers are not kept for the worker's next, smaller ones.
+  constexpr std::size_t kKeptBufferBytes = 1 << 20;
+  if (scratch_.batch_.capacity() > kKeptBufferBytes) std::string().swap(scratch_.batch_);
+  if (scratch_.views_.capacity() > kKeptBufferBytes) std::string().swap(scratch_.views_);
+  return status;
 }
 
 }  // namespace rampart::signatures

@@ -8,12 +8,14 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "detectors/canonical/field.h"
 #include "detectors/signatures/signature_scratch.h"
 #include "detectors/signatures/signature_set.h"
+#include "detectors/signatures/transform.h"
 #include "detectors/text/free_text_view.h"
 #include "proxy/api/error.h"
 
@@ -70,6 +72,23 @@ class SignatureScanner {
   // database, adding to `report`; an error only when Hyperscan fails.
   Status scanOne(const SignatureGroup& group, const canonical::Field& field,
                  std::string_view scanned, ScanReport& report);
+
+  // The fields left after dedup, with the bytes the groups read (a free-text view where one
+  // applies), into the scratch's values_ / value_bytes_.
+  void collectValues(const canonical::FieldList& fields, ScanReport& report);
+  // The values of one source: one batch scan per group over the short ones (field_batch.h),
+  // then value by value for the groups whose batch matched and for the long values.
+  Status scanSource(canonical::FieldSource source, std::span<IdentityProbe> probes,
+                    ScanReport& report);
+  // Whether the group's batch database matches the joined values at `indexes` (at the route's
+  // paranoia level); an error only when Hyperscan fails.
+  Result<bool> batchMatches(const SignatureGroup& group, std::span<const std::uint32_t> indexes,
+                            std::span<IdentityProbe> probes);
+  // `value` after the group's chain: the value itself when the chain would not change it, else
+  // the scratch's transformed_ (valid until the next call). Sets `truncated` when the value was
+  // cut to ScanLimits::max_transform_input_bytes first.
+  std::string_view transformed(const SignatureGroup& group, IdentityProbe& probe,
+                               std::string_view value, bool& truncated);
 
   const SignatureSet& set_;
   SignatureScratch& scratch_;

@@ -27,7 +27,18 @@ SignatureScratch::SignatureScratch(SignatureScratch&& other) noexcept
     : scratch_(std::exchange(other.scratch_, nullptr)),
       generation_(std::exchange(other.generation_, 0)),
       transformed_(std::move(other.transformed_)),
-      spare_(std::move(other.spare_)) {}
+      spare_(std::move(other.spare_)),
+      text_view_(std::move(other.text_view_)),
+      text_spare_(std::move(other.text_spare_)),
+      seen_(std::move(other.seen_)),
+      seen_slots_(std::move(other.seen_slots_)),
+      values_(std::move(other.values_)),
+      value_bytes_(std::move(other.value_bytes_)),
+      probes_(std::move(other.probes_)),
+      views_(std::move(other.views_)),
+      source_values_(std::move(other.source_values_)),
+      scan_each_(std::move(other.scan_each_)),
+      batch_(std::move(other.batch_)) {}
 
 SignatureScratch& SignatureScratch::operator=(SignatureScratch&& other) noexcept {
   if (this != &other) {
@@ -36,6 +47,17 @@ SignatureScratch& SignatureScratch::operator=(SignatureScratch&& other) noexcept
     generation_ = std::exchange(other.generation_, 0);
     transformed_ = std::move(other.transformed_);
     spare_ = std::move(other.spare_);
+    text_view_ = std::move(other.text_view_);
+    text_spare_ = std::move(other.text_spare_);
+    seen_ = std::move(other.seen_);
+    seen_slots_ = std::move(other.seen_slots_);
+    values_ = std::move(other.values_);
+    value_bytes_ = std::move(other.value_bytes_);
+    probes_ = std::move(other.probes_);
+    views_ = std::move(other.views_);
+    source_values_ = std::move(other.source_values_);
+    scan_each_ = std::move(other.scan_each_);
+    batch_ = std::move(other.batch_);
   }
   return *this;
 }

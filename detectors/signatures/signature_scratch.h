@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "detectors/signatures/signature_set.h"
+#include "detectors/signatures/transform.h"
 #include "proxy/api/error.h"
 
 struct hs_scratch;
@@ -50,6 +51,22 @@ class SignatureScratch {
   };
   std::vector<SeenValue> seen_;
   std::vector<std::uint32_t> seen_slots_;
+
+  // One scan's values (SignatureScanner::collectValues): the fields left after dedup, each with
+  // the bytes the groups transform (a free-text view is copied into views_).
+  struct Value {
+    const canonical::Field* field;
+    std::size_t view_offset;  // into views_, when in_views
+    std::size_t view_size;
+    bool in_views;
+  };
+  std::vector<Value> values_;
+  std::vector<std::string_view> value_bytes_;  // values_[i]'s bytes, once views_ stops growing
+  std::vector<IdentityProbe> probes_;          // values_[i]'s, kept across its groups
+  std::string views_;
+  std::vector<std::uint32_t> source_values_;   // indexes into values_ of the source being scanned
+  std::vector<std::uint8_t> scan_each_;        // per group of that source: scan value by value
+  std::string batch_;                          // a source's short values, joined (field_batch.h)
 };
 
 }  // namespace rampart::signatures

@@ -5,8 +5,11 @@
 #include <algorithm>
 #include <atomic>
 #include <map>
+#include <system_error>
+#include <thread>
 #include <utility>
 
+#include "detectors/signatures/field_batch.h"
 #include "detectors/signatures/signature_loader.h"
 
 namespace rampart::signatures {
@@ -40,6 +43,61 @@ std::string patternError(const Signature& signature, const char* message) {
 }
 
 std::atomic<std::uint64_t> next_generation{1};
+
+// One distinct member list to compile: the group's database and, when every pattern allows it,
+// its batch database (field_batch.h).
+struct CompileJob {
+  std::size_t group_index = 0;  // the first group with this member list (for error messages)
+  std::vector<const char*> patterns;
+  std::vector<unsigned> flags;
+  std::vector<unsigned> ids;
+  bool batchable = false;
+  hs_database_t* database = nullptr;
+  hs_compile_error_t* error = nullptr;
+  hs_database_t* batch_database = nullptr;
+};
+
+void compileJob(CompileJob& job) {
+  const auto count = static_cast<unsigned>(job.patterns.size());
+  if (hs_compile_multi(job.patterns.data(), job.flags.data(), job.ids.data(), count,
+                       HS_MODE_BLOCK, nullptr, &job.database, &job.error) != HS_SUCCESS) {
+    job.database = nullptr;
+    return;
+  }
+  if (!job.batchable) return;
+  // The same patterns compiled above, so this only fails for want of resources; the group is
+  // then scanned value by value, which is slower but finds the same.
+  std::vector<unsigned> flags = job.flags;
+  for (unsigned& f : flags) f |= HS_FLAG_MULTILINE;
+  hs_compile_error_t* error = nullptr;
+  if (hs_compile_multi(job.patterns.data(), flags.data(), job.ids.data(), count, HS_MODE_BLOCK,
+                       nullptr, &job.batch_database, &error) != HS_SUCCESS) {
+    hs_free_compile_error(error);
+    job.batch_database = nullptr;
+  }
+}
+
+// Hyperscan compiles take seconds for rampart's default set (big alternations, bounded repeats),
+// and each is independent: they run on up to one thread per core. The snapshot is built off
+// the data path, so the threads only shorten a start or a reload.
+void compileAll(std::vector<CompileJob>& jobs) {
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  const std::size_t threads = std::min<std::size_t>({cores, jobs.size(), 8});
+  std::atomic<std::size_t> next{0};
+  const auto work = [&] {
+    for (std::size_t i = next.fetch_add(1); i < jobs.size(); i = next.fetch_add(1)) {
+      compileJob(jobs[i]);
+    }
+  };
+  std::vector<std::thread> pool;
+  try {
+    for (std::size_t t = 1; t < threads; ++t) pool.emplace_back(work);
+  } catch (const std::system_error&) {
+    // No thread to be had: fewer (or none) help; this thread still compiles everything left.
+  }
+  work();
+  for (std::thread& thread : pool) thread.join();
+}
 
 }  // namespace
 
@@ -92,53 +150,67 @@ Result<std::shared_ptr<const SignatureSet>> SignatureSet::compile(SignatureList 
 
   // Groups of different sources often hold the same signatures ("args" is five sources): they
   // share one database, which keeps compile time and memory proportional to distinct groups.
-  std::map<std::vector<std::uint32_t>, hs_database_t*> compiled;
+  std::map<std::vector<std::uint32_t>, std::size_t> job_of_key;
+  std::vector<CompileJob> jobs;
+  std::vector<std::size_t> job_of_group(set->groups_.size());
   for (std::size_t g = 0; g < set->groups_.size(); ++g) {
-    SignatureGroup& group = set->groups_[g];
+    const SignatureGroup& group = set->groups_[g];
+    std::vector<std::uint32_t> key;
     for (const auto& member : group.members) {
+      key.push_back(member.signature_index);
       if (!member.field_names.empty())
         set->has_named_members_[static_cast<std::size_t>(group.source)] = true;
     }
-    std::vector<std::uint32_t> key;
-    for (const auto& member : group.members) key.push_back(member.signature_index);
-    if (auto it = compiled.find(key); it != compiled.end()) {
-      group.database = it->second;
-      set->groups_by_source_[static_cast<std::size_t>(group.source)].push_back(g);
-      continue;
-    }
-    std::vector<const char*> patterns;
-    std::vector<unsigned> flags;
-    std::vector<unsigned> ids;
-    for (std::size_t m = 0; m < group.members.size(); ++m) {
-      const Signature& signature = set->signatures_[group.members[m].signature_index];
-      patterns.push_back(signature.pattern.c_str());
-      flags.push_back(hyperscanFlags(signature.flags));
-      ids.push_back(static_cast<unsigned>(m));
-    }
-    hs_compile_error_t* error = nullptr;
-    hs_database_t* database = nullptr;
-    if (hs_compile_multi(patterns.data(), flags.data(), ids.data(),
-                         static_cast<unsigned>(patterns.size()), HS_MODE_BLOCK, nullptr,
-                         &database, &error) != HS_SUCCESS) {
-      std::string detail;
-      if (error && error->expression >= 0 &&
-          static_cast<std::size_t>(error->expression) < group.members.size()) {
-        const auto& member = group.members[static_cast<std::size_t>(error->expression)];
-        detail = patternError(set->signatures_[member.signature_index], error->message);
-      } else {
-        detail = "signature group " + std::string(canonical::fieldSourceName(group.source)) +
-                 " with transforms " + describeChain(group.transforms) +
-                 ": does not compile: " + (error ? error->message : "unknown Hyperscan error");
+    auto [it, inserted] = job_of_key.emplace(std::move(key), jobs.size());
+    if (inserted) {
+      CompileJob job;
+      job.group_index = g;
+      job.batchable = true;
+      for (std::size_t m = 0; m < group.members.size(); ++m) {
+        const Signature& signature = set->signatures_[group.members[m].signature_index];
+        job.patterns.push_back(signature.pattern.c_str());
+        job.flags.push_back(hyperscanFlags(signature.flags));
+        job.ids.push_back(static_cast<unsigned>(m));
+        job.batchable = job.batchable && patternBatchable(signature.pattern);
       }
-      hs_free_compile_error(error);
-      return compileError(std::move(detail));
+      jobs.push_back(std::move(job));
     }
-    set->databases_.push_back(database);
-    compiled.emplace(std::move(key), database);
-    group.database = database;
+    job_of_group[g] = it->second;
+  }
+  compileAll(jobs);
+
+  // Take ownership of everything compiled first, so an error below frees it with the set.
+  for (CompileJob& job : jobs) {
+    if (job.database != nullptr) set->databases_.push_back(job.database);
+    if (job.batch_database != nullptr) set->databases_.push_back(job.batch_database);
+  }
+  for (CompileJob& job : jobs) {
+    if (job.database != nullptr) continue;
+    const SignatureGroup& group = set->groups_[job.group_index];
+    const hs_compile_error_t* error = job.error;
+    std::string detail;
+    if (error && error->expression >= 0 &&
+        static_cast<std::size_t>(error->expression) < group.members.size()) {
+      const auto& member = group.members[static_cast<std::size_t>(error->expression)];
+      detail = patternError(set->signatures_[member.signature_index], error->message);
+    } else {
+      detail = "signature group " + std::string(canonical::fieldSourceName(group.source)) +
+               " with transforms " + describeChain(group.transforms) +
+               ": does not compile: " + (error ? error->message : "unknown Hyperscan error");
+    }
+    for (CompileJob& other : jobs) hs_free_compile_error(other.error);
+    return compileError(std::move(detail));
+  }
+  for (CompileJob& job : jobs) hs_free_compile_error(job.error);  // batch failures: see compileAll
+  for (hs_database_t* database : set->databases_) {
     if (hs_alloc_scratch(database, &set->prototype_scratch_) != HS_SUCCESS) {
       return compileError("cannot allocate Hyperscan scratch space");
     }
+  }
+  for (std::size_t g = 0; g < set->groups_.size(); ++g) {
+    SignatureGroup& group = set->groups_[g];
+    group.database = jobs[job_of_group[g]].database;
+    group.batch_database = jobs[job_of_group[g]].batch_database;
     set->groups_by_source_[static_cast<std::size_t>(group.source)].push_back(g);
   }
   return std::shared_ptr<const SignatureSet>(std::move(set));

@@ -48,6 +48,10 @@ struct SignatureGroup {
   std::vector<Member> members;  // the Hyperscan expression id is the index here
   std::uint8_t min_paranoia_level = kMaxParanoiaLevel;
   hs_database* database = nullptr;  // owned by the set; groups with the same members share one
+  // The same patterns compiled HS_FLAG_MULTILINE, to prefilter a batch of this source's short
+  // values (field_batch.h); null when a member's pattern cannot be batched. Shared like
+  // `database`.
+  hs_database* batch_database = nullptr;
 };
 
 class SignatureSet {

@@ -132,6 +132,29 @@ TEST_CASE("json: duplicate keys per policy", "[canonical]") {
   REQUIRE(errorOf(R"({"role":"user","r\u006fle":"admin"})") == CanonicalError::JsonDuplicateKey);  // decoded
   REQUIRE(errorOf(R"({"a":{"x":1},"b":{"x":1}})") == CanonicalError::None);  // per object
   REQUIRE(errorOf(R"([{"x":1},{"x":2}])") == CanonicalError::None);
+  // A key of a nested object or array element with a member's name is not a duplicate, nor is
+  // a member whose name contains the dots of a nested path.
+  REQUIRE(errorOf(R"({"a":{"b":1},"b":2})") == CanonicalError::None);
+  REQUIRE(errorOf(R"({"a":[{"b":1}],"b":2,"a.b":3})") == CanonicalError::None);
+  REQUIRE(errorOf(R"({"o":{"a":{"b":1},"b":2}})") == CanonicalError::None);
+  REQUIRE(errorOf(R"({"o":{"a":{"b":1},"b":2,"b":3}})") == CanonicalError::JsonDuplicateKey);
+
+  // Small objects are checked against the names already listed, larger ones with a set: the
+  // duplicate is found whichever member it repeats, before and after that switch.
+  for (int members = 1; members <= 20; ++members) {
+    for (int repeated = 0; repeated < members; ++repeated) {
+      std::string object = "{";
+      for (int m = 0; m < members; ++m) {
+        object += "\"k" + std::to_string(m) + "\":{\"k" + std::to_string(m + 1) + "\":[1]},";
+      }
+      const std::string unique = object.substr(0, object.size() - 1) + "}";
+      const std::string doubled = object + "\"k" + std::to_string(repeated) + "\":0}";
+      INFO(doubled);
+      REQUIRE(errorOf(unique) == CanonicalError::None);
+      REQUIRE(errorOf(doubled) == CanonicalError::JsonDuplicateKey);
+    }
+  }
+
   JsonPolicy allow;
   allow.duplicate_keys = DuplicateKeyPolicy::Allow;
   const FieldList fields = parse(R"({"role":"user","role":"admin"})", allow);
