@@ -52,6 +52,14 @@ std::optional<RecordInfo> parseRecordLine(std::string_view line) {
       }
     }
   }
+  if (const JsonValue* signatures = json->get("signatures");
+      signatures != nullptr && signatures->type == JsonValue::Type::Array) {
+    for (const JsonValue& s : signatures->items) {
+      if (s.type != JsonValue::Type::Object) continue;
+      const std::string sid = s.scalar("id");
+      if (!sid.empty()) info.signature_ids.push_back(sid);
+    }
+  }
   return info;
 }
 

@@ -24,6 +24,7 @@ struct RecordInfo {
   std::string action;                 // allow | block | error | reset
   std::string reason;
   std::vector<std::string> rule_ids;  // rules[].id; an absent `rules` key means no rules
+  std::vector<std::string> signature_ids;  // signatures[].id (rampart's signature engine)
 };
 
 // nullopt when `line` is not a JSON object with a string request_id.

@@ -244,6 +244,13 @@ struct Runner {
         o.record = log->waitFor(o.request_id, sr.marker_sent ? sr.marker : "", record_wait);
       }
       StageVerdict v = judgeStage(stage.output, o);
+      if (!o.record_looked_up && v.verdict == Verdict::Failed && log != nullptr &&
+          (!o.request_id.empty() || sr.marker_sent)) {
+        // Not needed for the verdict, but a failure is read with its record: the rules that
+        // blocked a benign request are what a rule writer tunes next.
+        o.record_looked_up = true;
+        o.record = log->waitFor(o.request_id, sr.marker_sent ? sr.marker : "", record_wait);
+      }
       if (need && log == nullptr && v.verdict == Verdict::Error && o.got_response) {
         v.reason = "log expectations need the decision log (--decision-log)";
       }
@@ -252,7 +259,10 @@ struct Runner {
       sr.error = o.error;
       sr.request_id = o.request_id;
       sr.record_found = o.record.has_value();
-      if (o.record) sr.rule_ids = o.record->rule_ids;
+      if (o.record) {
+        sr.rule_ids = o.record->rule_ids;
+        sr.signature_ids = o.record->signature_ids;
+      }
       sr.reason = v.reason;
       r.blocked = r.blocked || v.blocked;
       r.expect_pass = stage.output.payload == PayloadExpect::Pass;

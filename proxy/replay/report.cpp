@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <tuple>
 
 #include "proxy/log/decision_record_json.h"
@@ -112,6 +113,20 @@ RunSummary summarise(const std::vector<TestResult>& results) {
   }
   s.total.kind = any_payload && !any_ftw ? SuiteKind::Payload : SuiteKind::Ftw;
   for (auto& [key, g] : groups) s.groups.push_back(std::move(g));
+
+  std::map<std::string, std::size_t> failed_rules;
+  for (const auto& r : results) {
+    if (r.outcome != Outcome::Failed) continue;
+    std::set<std::string> ids;  // a rule counts once per test, however many stages it is in
+    for (const auto& stage : r.stages) {
+      ids.insert(stage.rule_ids.begin(), stage.rule_ids.end());
+      ids.insert(stage.signature_ids.begin(), stage.signature_ids.end());
+    }
+    for (const auto& id : ids) ++failed_rules[id];
+  }
+  s.failed_rules.assign(failed_rules.begin(), failed_rules.end());
+  std::stable_sort(s.failed_rules.begin(), s.failed_rules.end(),
+                   [](const auto& a, const auto& b) { return a.second > b.second; });
   return s;
 }
 
@@ -133,6 +148,19 @@ void printSummary(std::FILE* out, const RunSummary& summary, const LoadStats& lo
   };
   for (const auto& g : summary.groups) row(g);
   row(summary.total);
+  if (!summary.failed_rules.empty()) {
+    // The ten most frequent, so a tuning session starts from the rules that matter most.
+    constexpr std::size_t kListed = 10;
+    std::fprintf(out, "rules in failed tests (tests):");
+    for (std::size_t i = 0; i < std::min(kListed, summary.failed_rules.size()); ++i) {
+      std::fprintf(out, " %s (%zu)", summary.failed_rules[i].first.c_str(),
+                   summary.failed_rules[i].second);
+    }
+    if (summary.failed_rules.size() > kListed) {
+      std::fprintf(out, " and %zu more (--report lists all)", summary.failed_rules.size() - kListed);
+    }
+    std::fputc('\n', out);
+  }
   std::fprintf(out, "loaded %zu tests from %zu files; skipped %zu disabled tests (%zu files); "
                "%zu malformed tests/files\n",
                load.tests_loaded, load.files, load.disabled_tests, load.disabled_files,
@@ -185,6 +213,15 @@ std::string reportJson(const ReportMeta& meta, const RunSummary& summary, const 
   for (std::size_t i = 0; i < summary.groups.size(); ++i) {
     if (i) out += ',';
     groupJson(out, summary.groups[i]);
+  }
+  out += "],\"failed_rules\":[";
+  for (std::size_t i = 0; i < summary.failed_rules.size(); ++i) {
+    if (i) out += ',';
+    out += '{';
+    str(out, "id", summary.failed_rules[i].first);
+    out += ',';
+    num(out, "failed_tests", static_cast<double>(summary.failed_rules[i].second));
+    out += '}';
   }
   out += "],\"gates\":[";
   for (std::size_t i = 0; i < gates.size(); ++i) {
@@ -247,6 +284,11 @@ std::string reportJson(const ReportMeta& meta, const RunSummary& summary, const 
       for (std::size_t j = 0; j < st.rule_ids.size(); ++j) {
         if (j) out += ',';
         appendJsonString(out, st.rule_ids[j]);
+      }
+      out += "],\"signature_ids\":[";
+      for (std::size_t j = 0; j < st.signature_ids.size(); ++j) {
+        if (j) out += ',';
+        appendJsonString(out, st.signature_ids[j]);
       }
       out += "],";
       str(out, "reason", st.reason);

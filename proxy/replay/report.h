@@ -27,7 +27,8 @@ struct StageResult {
   bool marker_sent = false;
   std::string marker;
   bool record_found = false;
-  std::vector<std::string> rule_ids;
+  std::vector<std::string> rule_ids;       // CRS rules in the stage's decision record
+  std::vector<std::string> signature_ids;  // rampart signatures in it
   std::string reason;      // why this stage failed / errored
 };
 
@@ -68,6 +69,9 @@ struct RunSummary {
   std::vector<GroupSummary> groups;  // sorted by (kind, group)
   GroupSummary total;                // group "TOTAL"
   std::size_t unused_ignore_entries = 0;
+  // Each rule or signature id in the records of failed tests, with how many failed tests it is
+  // in: most first (then by id). What a false positive or a missed attack was decided by.
+  std::vector<std::pair<std::string, std::size_t>> failed_rules;
 };
 
 RunSummary summarise(const std::vector<TestResult>& results);

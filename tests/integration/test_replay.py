@@ -11,7 +11,7 @@ SELFTEST = REPO / "corpus" / "selftest"
 GATES = REPO / "corpus" / "gates.yaml"
 
 
-def echo_config(tmp_path):
+def echo_config(tmp_path, route_extra=None):
     log = tmp_path / "decisions.log"
     config = {
         "workers": 2,
@@ -21,7 +21,8 @@ def echo_config(tmp_path):
         "limits": {"header_timeout_ms": 3000, "drain_timeout_ms": 2000},
         "decision_log": {"path": str(log)},
         "clusters": [{"name": "echo", "type": "echo"}],
-        "routes": [{"name": "default", "hosts": ["*"], "path_prefix": "/", "cluster": "echo"}],
+        "routes": [{"name": "default", "hosts": ["*"], "path_prefix": "/", "cluster": "echo",
+                    **(route_extra or {})}],
     }
     path = tmp_path / "rampart.yaml"
     path.write_text(to_yaml(config) + "\n")
@@ -129,3 +130,26 @@ def test_Replay_UnknownSuiteInGatesFileFails(tmp_path):
                              SELFTEST / "ftw")
     assert rc == 2
     assert "no gates for suite 'no-such-suite'" in err
+
+
+def test_Replay_FailedTestsNameTheSignaturesThatDecided(tmp_path):
+    """A benign list with one value that a default signature blocks: the failure's record is read
+    although expect-pass needs no record, so the report and the summary name the signature."""
+    config, _ = echo_config(tmp_path, {"canonical": {"max_body_bytes": 65536},
+                                       "signatures": {"mode": "block", "paranoia_level": 1}})
+    data = tmp_path / "benign"
+    data.mkdir()
+    (data / "mixed.txt").write_text("hello world\n' OR 1=1--\n")
+    report = tmp_path / "report.json"
+    p = subprocess.run([BINARY, "replay", "--config", str(config), "--report", str(report),
+                        "--jobs", "2", "--expect", "pass", "--place", "json", str(data)],
+                       capture_output=True, timeout=120, cwd=str(REPO))
+    out = p.stdout.decode(errors="replace") + p.stderr.decode(errors="replace")
+    assert p.returncode == 0, out  # payload lists are rates: only a gate makes them fail the run
+    result = json.loads(report.read_text())
+    failed = [t for t in result["tests"] if t["result"] == "failed"]
+    assert len(failed) == 1, out
+    stage = failed[0]["stages"][0]
+    assert stage["record_found"] and stage["signature_ids"] == ["sqli.boolean-tautology"]
+    assert result["failed_rules"] == [{"id": "sqli.boolean-tautology", "failed_tests": 1}]
+    assert "rules in failed tests (tests): sqli.boolean-tautology (1)" in out

@@ -20,6 +20,14 @@ TEST_CASE("decision record lines", "[replay][decision_log_reader]") {
   CHECK(r->status == 403);
   CHECK(r->action == "block");
   CHECK(r->rule_ids == std::vector<std::string>{"942100", "949110"});
+  CHECK(r->signature_ids.empty());
+  auto signed_record = parseRecordLine(
+      R"({"request_id":"b","status":403,"rules":[],"signatures":[{"id":"cmdi.separator-command",)"
+      R"("field":"json:comment"},{"id":"lfi.sensitive-file"},"junk"]})");
+  REQUIRE(signed_record);
+  CHECK(signed_record->rule_ids.empty());
+  CHECK(signed_record->signature_ids ==
+        std::vector<std::string>{"cmdi.separator-command", "lfi.sensitive-file"});
   // today's records have no rules key: no rules
   auto plain = parseRecordLine(R"({"request_id":"a","status":200,"path":"/\u00c0\u00af"})");
   REQUIRE(plain);
