@@ -8,7 +8,7 @@ copied text:
   wamerican, wfrench, wngerman, wspanish   word lists (/usr/share/dict): names, non-ASCII words
   fortunes-min                             prose with apostrophes, quotes, punctuation
   base-files                               /usr/share/common-licenses: long legal prose
-  (every package)                          /usr/share/doc/*/changelog.Debian.gz: technical prose
+  (the packages in CHANGELOG_PACKAGES)     /usr/share/doc/*/changelog.Debian.gz: technical prose
                                            that names SQL, shell, CVEs, paths, versions
   python3.11                               /usr/lib/python3.11/*.py: code snippets
 scripts/install-deps.sh installs the word lists and fortunes.
@@ -27,6 +27,7 @@ import base64
 import glob
 import gzip
 import json
+import os
 import random
 import re
 import sys
@@ -58,6 +59,9 @@ def load_fortunes() -> list[str]:
     for name in ("fortunes", "literature", "riddles"):
         text = "\n".join(read_lines(f"/usr/share/games/fortunes/{name}"))
         for chunk in text.split("\n%\n"):
+            # Some fortunes underline with backspaces (`__\b\b`), terminal formatting that no
+            # browser form or API client sends; rampart refuses control bytes in form values.
+            chunk = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "", chunk)
             chunk = " ".join(chunk.split())
             if 20 <= len(chunk) <= 400:
                 out.append(chunk)
@@ -72,9 +76,26 @@ def load_license_sentences() -> list[str]:
     return out
 
 
-def load_changelog_lines(limit_files: int = 400) -> list[str]:
+# Debian changelogs of packages scripts/install-deps.sh installs (one per source package), so
+# the corpus is the same on every machine set up with it: the set of all installed changelogs
+# differs from machine to machine, and with it the corpus and its false-positive rate.
+CHANGELOG_PACKAGES = (
+    "libmodsecurity3", "modsecurity-crs", "libhyperscan5", "libnghttp2-14", "nghttp2-client",
+    "libssl3", "redis-server", "curl", "python3.11", "libxml2", "libyaml-cpp0.7", "libev4",
+    "nginx-light", "chromium", "sqlmap", "wamerican", "wfrench", "wngerman", "fortunes-min",
+    "libhiredis0.14", "libmaxminddb0", "libmaxmind-db-writer-perl", "catch2", "clang-14",
+    "cmake", "ninja-build", "git", "gcc-12", "libc6", "perl", "python3-pytest", "python3-h2",
+    "python3-httpx", "python3-requests", "wget", "ffuf", "procps", "iproute2", "psmisc",
+    "pkg-config", "libjemalloc2", "wrk", "linux-perf",
+)
+
+
+def load_changelog_lines() -> list[str]:
     out = []
-    for path in sorted(glob.glob("/usr/share/doc/*/changelog.Debian.gz"))[:limit_files]:
+    for package in CHANGELOG_PACKAGES:
+        path = f"/usr/share/doc/{package}/changelog.Debian.gz"
+        if not os.path.exists(path):
+            sys.exit(f"missing text source: {path} (run scripts/install-deps.sh)")
         try:
             with gzip.open(path, "rt", encoding="utf-8", errors="replace") as f:
                 for i, line in enumerate(f):

@@ -7,6 +7,7 @@
 #include "detectors/canonical/utf8_validation.h"
 #include "detectors/graphql/graphql_document.h"
 #include "detectors/text/free_text_view.h"
+#include "detectors/text/language_code.h"
 
 namespace rampart::modsec {
 
@@ -28,7 +29,8 @@ void appendJsonString(std::string& out, std::string_view value) {
       out += '\\';
       out += ch;
     } else if (c == '\n' || c == '\r' || c == '\t' || c == '\b' || c == '\f') {
-      // The short escapes: no value's replacement is longer than the value was in the body.
+      // The short escapes, so a replacement is no longer than the value it replaces (a
+      // language_code member adds only its name).
       out += '\\';
       out += c == '\n' ? 'n' : c == '\r' ? 'r' : c == '\t' ? 't' : c == '\b' ? 'b' : 'f';
     } else if (c < 0x20) {
@@ -46,7 +48,11 @@ void appendJsonString(std::string& out, std::string_view value) {
 // replaces, so that a body it accepts is one ModSecurity's JSON parser reads the same way.
 class JsonWalker {
  public:
-  JsonWalker(std::string_view text, JsonInspectionView& view) : text_(text), view_(view) {}
+  JsonWalker(std::string_view text, JsonInspectionView& view, bool language_code_members)
+      : text_(text), view_(view), language_code_members_(language_code_members) {}
+
+  // Whether a member name held kLanguageCodeSuffix's control byte.
+  bool sawSuffixByte() const { return saw_suffix_byte_; }
 
   bool walk(std::vector<Replacement>& out) {
     out_ = &out;
@@ -116,6 +122,7 @@ class JsonWalker {
       skipWs();
       key_.clear();
       if (!string(&key_)) return false;
+      saw_suffix_byte_ = saw_suffix_byte_ || key_.find(kLanguageCodeSuffix[0]) != std::string::npos;
       skipWs();
       if (!peek(':')) return false;
       ++pos_;
@@ -128,6 +135,8 @@ class JsonWalker {
         } else if (!value(depth + 1, false)) {
           return false;
         }
+      } else if (peek('"')) {
+        if (!stringValue(&key_)) return false;
       } else if (!value(depth + 1, false)) {
         return false;
       }
@@ -160,11 +169,38 @@ class JsonWalker {
     return true;
   }
 
-  bool stringValue() {
+  // `member`: the name of the object member this string is the value of (null in an array).
+  bool stringValue(const std::string* member = nullptr) {
     const std::size_t begin = pos_;
     decoded_.clear();
     if (!string(&decoded_)) return false;
+    if (member != nullptr && language_code_members_) {
+      if (auto split = text::splitLanguageCode(decoded_)) {
+        languageCode(begin, *member, std::move(*split));
+        return true;
+      }
+    }
     return textViews(begin);
+  }
+
+  // The member whose value spans [begin, pos_) becomes its prose (through the free-text views)
+  // followed by a member of its own for the code.
+  void languageCode(std::size_t begin, const std::string& member, text::LanguageCode split) {
+    const text::FreeTextViews views = text::freeTextView(split.prose, text_view_, scratch_);
+    view_.code_fence = true;
+    view_.html = view_.html || views.html;
+    view_.language_code = true;
+    Replacement r;
+    r.begin = begin;
+    r.end = pos_;
+    appendJsonString(r.text, views.any() ? std::string_view(text_view_) : split.prose);
+    r.text += ',';
+    std::string name = member;
+    name += kLanguageCodeSuffix;
+    appendJsonString(r.text, name);
+    r.text += ':';
+    appendJsonString(r.text, split.code);
+    out_->push_back(std::move(r));
   }
 
   // decoded_ holds the value that spans [begin, pos_).
@@ -274,6 +310,8 @@ class JsonWalker {
 
   std::string_view text_;
   JsonInspectionView& view_;
+  bool language_code_members_;
+  bool saw_suffix_byte_ = false;
   std::vector<Replacement>* out_ = nullptr;
   std::size_t pos_ = 0;
   std::string key_, decoded_, text_view_, scratch_;  // reused across values
@@ -281,11 +319,23 @@ class JsonWalker {
 
 }  // namespace
 
-std::optional<JsonInspectionView> jsonInspectionView(std::string_view json_body) {
+std::optional<JsonInspectionView> jsonInspectionView(std::string_view json_body,
+                                                     LanguageCodeMembers language_code) {
   JsonInspectionView view;
   std::vector<Replacement> replacements;
-  JsonWalker walker(json_body, view);
-  if (!walker.walk(replacements) || replacements.empty()) return std::nullopt;
+  {
+    JsonWalker walker(json_body, view, language_code == LanguageCodeMembers::Allowed);
+    if (!walker.walk(replacements)) return std::nullopt;
+    if (view.language_code && walker.sawSuffixByte()) {
+      // A member name the client chose could be read as a language_code member (or collide
+      // with one): walk again without them.
+      view = JsonInspectionView{};
+      replacements.clear();
+      JsonWalker again(json_body, view, false);
+      if (!again.walk(replacements)) return std::nullopt;
+    }
+  }
+  if (replacements.empty()) return std::nullopt;
   view.body.reserve(json_body.size());
   std::size_t copied = 0;
   for (const auto& r : replacements) {

@@ -6,30 +6,51 @@
 //     one per line (detectors/graphql/graphql_document.h says why that loses nothing);
 //   - code_fence: Markdown code-fence lines in a string value are emptied
 //     (detectors/text/code_fence.h);
+//   - language_code: the code of a closed fence naming a programming language, in a string
+//     member of an object, moves to a member of its own right after it, named after it with
+//     kLanguageCodeSuffix appended (detectors/text/language_code.h says why); the member keeps
+//     the rest. rules/exclusions-after-crs.conf excludes such members from the eight CRS rules
+//     that read a line's structure as an attack (932100, 932105, 932110, 932115, 932140,
+//     932150, 921110, 942360).
+//     The suffix starts with a control byte, which no query parameter name can hold past the
+//     canonical view; a body with any member name that holds it gets no language_code view.
 //   - html: a string value that is an allowlisted HTML fragment becomes its text and attribute
 //     values (detectors/text/html_fragment.h).
-// Member names are untouched, so CRS's ARGS names (json.content, ...) and every exclusion
+// Member names are untouched (language_code adds members, it renames none), so CRS's ARGS names (json.content, ...) and every exclusion
 // written against them stay the same. The upstream always receives the body as it came: this
 // is only the WAF's view of it, and a body that is not strict JSON is inspected raw.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 
 namespace rampart::modsec {
 
+// What CRS sees as the name of a language_code member: the member's name, then this.
+inline constexpr std::string_view kLanguageCodeSuffix = "\x1f" "code";
+
 struct JsonInspectionView {
   std::string body;
-  bool graphql = false;     // at least one GraphQL query was replaced by its literals
-  bool code_fence = false;  // at least one string value had fence lines emptied
-  bool html = false;        // at least one string value was read as an allowlisted fragment
+  bool graphql = false;        // at least one GraphQL query was replaced by its literals
+  bool code_fence = false;     // at least one string value had fence lines emptied
+  bool html = false;           // at least one string value was read as an allowlisted fragment
+  bool language_code = false;  // at least one value's language code got a member of its own
+};
+
+enum class LanguageCodeMembers : std::uint8_t {
+  Allowed,  // the default
+  // The request could name an argument with kLanguageCodeSuffix some other way (its query
+  // string holds the byte), so CRS's exclusion would reach it: no language_code view.
+  Refused,
 };
 
 // The body to inspect instead of `json_body`, or nullopt when nothing changes: not strict JSON
 // (RFC 8259, nesting up to 64), no value any view applies to, or a duplicate `query` member in
 // a GraphQL operation object (two servers could pick different ones, so the raw body is
 // inspected).
-std::optional<JsonInspectionView> jsonInspectionView(std::string_view json_body);
+std::optional<JsonInspectionView> jsonInspectionView(
+    std::string_view json_body, LanguageCodeMembers language_code = LanguageCodeMembers::Allowed);
 
 }  // namespace rampart::modsec

@@ -1,8 +1,9 @@
 #include "detectors/text/code_fence.h"
 
 #include <array>
-#include <string_view>
 #include <cstddef>
+#include <span>
+#include <string_view>
 
 namespace rampart::text {
 
@@ -12,34 +13,46 @@ namespace {
 // read a program from stdin when run with no arguments; the view is only taken of request body
 // values, which the application has read before it could use one, so that stdin is spent.
 // Shells, and names that are shell built-ins (zsh's `r` re-runs the last command), are not on it.
-constexpr std::string_view kLanguages[] = {
-    "python", "py", "python3", "javascript", "js", "typescript", "ts", "jsx", "tsx", "json",
+// Programming languages: code in them is run by a compiler or an interpreter, not by a shell
+// (code_fence.h, "language code").
+constexpr std::string_view kProgrammingLanguages[] = {
+    "python", "py", "python3", "javascript", "js", "typescript", "ts", "jsx", "tsx",
     "java", "kotlin", "kt", "scala", "groovy", "c", "cpp", "c++", "cc", "h", "hpp", "csharp",
     "cs", "c#", "fsharp", "go", "golang", "rust", "rs", "ruby", "rb", "php", "perl", "swift",
     "objc", "objectivec", "dart", "lua", "julia", "haskell", "hs", "elixir", "erlang",
-    "clojure", "lisp", "ocaml", "sql", "mysql", "postgresql", "pgsql", "yaml", "yml", "toml",
-    "ini", "xml", "html", "css", "scss", "markdown", "md", "text", "txt", "plaintext", "diff",
-    "graphql", "proto", "dockerfile", "makefile", "cmake", "nginx", "regex",
+    "clojure", "lisp", "ocaml", "sql", "mysql", "postgresql", "pgsql",
+};
+// Data, markup and build formats. Dockerfiles and makefiles hold shell commands (RUN, recipes),
+// so they are never language code.
+constexpr std::string_view kOtherFormats[] = {
+    "json", "yaml", "yml", "toml", "ini", "xml", "html", "css", "scss", "markdown", "md", "text",
+    "txt", "plaintext", "diff", "graphql", "proto", "dockerfile", "makefile", "cmake", "nginx",
+    "regex",
 };
 
 char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
-bool isLanguage(std::string_view word) {
-  if (word.empty()) return true;  // a bare fence
+bool inList(std::string_view word, std::span<const std::string_view> list) {
   if (word.size() > 16) return false;
   std::array<char, 16> folded{};
   for (std::size_t i = 0; i < word.size(); ++i) folded[i] = lower(word[i]);
   const std::string_view name(folded.data(), word.size());
-  for (const auto language : kLanguages) {
-    if (language == name) return true;
+  for (const auto entry : list) {
+    if (entry == name) return true;
   }
   return false;
 }
 
+bool isLanguage(std::string_view word) {
+  if (word.empty()) return true;  // a bare fence
+  return inList(word, kProgrammingLanguages) || inList(word, kOtherFormats);
+}
+
 bool isBlank(char c) { return c == ' ' || c == '\t'; }
 
-// One line, without its '\n'.
-bool isFenceLine(std::string_view line) {
+}  // namespace
+
+std::optional<Fence> parseFenceLine(std::string_view line) {
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
   std::size_t pos = 0;
   while (pos < line.size() && pos < 3 && line[pos] == ' ') ++pos;
@@ -48,14 +61,19 @@ bool isFenceLine(std::string_view line) {
     ++pos;
     ++ticks;
   }
-  if (ticks < 3) return false;
+  if (ticks < 3) return std::nullopt;
   while (pos < line.size() && isBlank(line[pos])) ++pos;
   const std::size_t word_start = pos;
   while (pos < line.size() && !isBlank(line[pos])) ++pos;
   const std::string_view word = line.substr(word_start, pos - word_start);
   while (pos < line.size() && isBlank(line[pos])) ++pos;
-  return pos == line.size() && isLanguage(word);
+  if (pos != line.size() || !isLanguage(word)) return std::nullopt;
+  return Fence{ticks, word, !word.empty() && inList(word, kProgrammingLanguages)};
 }
+
+namespace {
+
+bool isFenceLine(std::string_view line) { return parseFenceLine(line).has_value(); }
 
 }  // namespace
 

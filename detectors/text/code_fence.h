@@ -13,11 +13,23 @@
 // the text as it came.
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
 
 namespace rampart::text {
+
+// One fence line (without its '\n'): how many backticks open it, the language word (empty for a
+// bare fence) and whether that word names a programming language (python, js, go, sql, ...),
+// as opposed to a data or build format (json, yaml, diff, dockerfile, ...); nullopt when the
+// line is not a fence or names something off the allowlist (a shell among them).
+struct Fence {
+  std::size_t backticks = 0;
+  std::string_view word;
+  bool programming_language = false;
+};
+std::optional<Fence> parseFenceLine(std::string_view line);
 
 // `text` with every code-fence line (up to three spaces, three or more backticks, an optional
 // language name from the allowlist, optional trailing blanks) emptied, its line break kept; or

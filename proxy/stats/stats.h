@@ -52,6 +52,8 @@ namespace rampart {
     "JSON bodies CRS inspected with Markdown code-fence lines emptied.")                      \
   X(waf_html_views_total,                                                                     \
     "JSON bodies CRS inspected with allowlisted HTML read as its text and attribute values.") \
+  X(waf_language_code_views_total,                                                            \
+    "JSON bodies CRS inspected with fenced programming-language code as members of its own.") \
   X(stats_label_overflow_total,                                                               \
     "Observations folded into route=\"_overflow_\" because the label-set cap was reached.")     \
   X(rate_limit_allowed_total, "Rate-limit rule decisions: admitted by the store.")            \

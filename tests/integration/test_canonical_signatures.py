@@ -321,3 +321,47 @@ def test_H1_RichTextAndCodeFencesAreInspectedAsTheirData(rampart):
     assert resp.status == 403, rec["body_views"]
     assert rampart.metric("rampart_waf_html_views_total") >= 2
     assert rampart.metric("rampart_waf_code_fence_views_total") >= 2
+
+
+# Python quoted in a comment: a line break before `del` and `nc` (932110, 932100), `if ... ==`
+# (932140) and `= source` (932150) read as shell to CRS PL1, `input file` and a line break as a
+# PUT request line (921110), a docstring line starting `"""Create` as a SQL statement (942360).
+PYTHON_COMMENT = {"issue": 7, "comment": (
+    "This fails for me:\n\n```python\ndef count(callers, source):\n"
+    "    \"\"\"Create a count of the input file\n    per caller.\"\"\"\n    nc = 0\n"
+    "    if source == 'x':\n        del callers[0]\n    total = source\n    return nc\n```\n\n"
+    "Any idea?")}
+
+
+@pipeline()
+def test_H1_FencedLanguageCodeSkipsOnlyCrsLineBreakShellRules(rampart):
+    """The code of a closed fence naming a programming language goes to CRS as a member of its
+    own, which the shipped exclusions keep from the six rules that read line breaks, `=` and
+    `if ... ==` as shell; everything else still reads it, and a shell fence, a forged member
+    name or a query naming the marker byte get no such member."""
+    for path in ("/crs/api/comments", "/sig/api/comments"):
+        resp, rec = post_json(rampart, path, PYTHON_COMMENT)
+        assert resp.status == 200, (path, rec["rules"], rec["signatures"])
+        assert "language_code" in rec["body_views"] and "code_fence" in rec["body_views"]
+    # The same code in a bash fence is shell: CRS blocks it.
+    bash = {"comment": PYTHON_COMMENT["comment"].replace("```python", "```bash")}
+    resp, rec = post_json(rampart, "/crs/api/comments", bash)
+    assert resp.status == 403 and "language_code" not in rec["body_views"]
+    # Explicit separators in the code are still seen: by the signatures, and SQL by CRS.
+    for code in ("x = 1\n; sleep 5\n", "x = 1\n| cat /etc/passwd\n",
+                 "q = \"' union select password from users--\"\n"):
+        resp, rec = post_json(rampart, "/sig/api/comments", {"comment": f"```python\n{code}```"})
+        assert resp.status == 403, (code, rec["rules"], rec["signatures"])
+        assert "language_code" in rec["body_views"]
+    # A member name the client chose with the marker byte: no code members for that body.
+    forged = dict(PYTHON_COMMENT)
+    forged["x\u001fcode"] = "1"
+    resp, rec = post_json(rampart, "/crs/api/comments", forged)
+    assert resp.status == 403 and "language_code" not in rec["body_views"], rec["body_views"]
+    # A query string that could name such an argument: none either.
+    resp = rampart.get("/crs/api/comments?a%1Fcode=1", method="POST",
+                       body=json.dumps(PYTHON_COMMENT).encode(),
+                       headers={"Content-Type": "application/json"})
+    rec = rampart.record_for(resp.header("x-request-id"))
+    assert resp.status == 403 and "language_code" not in rec["body_views"], rec["body_views"]
+    assert rampart.metric("rampart_waf_language_code_views_total") >= 2

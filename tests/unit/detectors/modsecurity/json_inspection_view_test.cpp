@@ -38,18 +38,47 @@ TEST_CASE("json view: fence lines and allowlisted HTML in any string value",
           "[json_view]") {
   const auto view = jsonInspectionView(
       R"({"post": {"content": "<p>See <a href=\"/docs\">the docs</a></p>", "tags": ["x"]},)"
-      R"( "comment": "try:\n```python\nprint(1)\n```\nthanks", "n": 3})");
+      R"( "comment": "try:\n```\nprint(1)\n```\nthanks", "n": 3})");
   REQUIRE(view);
   CHECK(view->body == R"({"post": {"content": " See  /docs the docs  ", "tags": ["x"]},)"
                       R"( "comment": "try:\n\nprint(1)\n\nthanks", "n": 3})");
   CHECK(view->html);
   CHECK(view->code_fence);
+  CHECK_FALSE(view->language_code);  // a bare fence: its code stays in the member
   CHECK_FALSE(view->graphql);
   // escaped forms are decoded first: \u003c is '<'
   CHECK(viewBody(R"({"c": "\u003cb\u003ebold\u003c/b\u003e"})") ==
         std::optional<std::string>(R"({"c": " bold "})"));
   // a GraphQL `query` that is not a document is free text like any other value
   CHECK(viewBody(R"({"query": "<em>hi</em>"})") == std::optional<std::string>(R"({"query": " hi "})"));
+}
+
+TEST_CASE("json view: language code gets a member of its own after its member",
+          "[json_view]") {
+  const std::string body =
+      R"({"issue": 7, "comment": "Here:\n```python\nif x == 1:\n    del y\n```\nthanks", )"
+      R"("thread": [{"reply": "```js\nx = 1\n```"}], "list": ["```go\nf()\n```"]})";
+  const auto view = jsonInspectionView(body);
+  REQUIRE(view);
+  CHECK(view->body ==
+        "{\"issue\": 7, \"comment\": \"Here:\\n\\n\\n\\n\\nthanks\",\"comment\\u001fcode\":"
+        "\"if x == 1:\\n    del y\\n\", \"thread\": [{\"reply\": \"\\n\\n\",\"reply\\u001fcode\":"
+        "\"x = 1\\n\"}], \"list\": [\"\\nf()\\n\"]}");
+  CHECK(view->language_code);
+  CHECK(view->code_fence);
+
+  // A client member name holding the suffix's byte (forged or colliding): no code members.
+  const auto forged = jsonInspectionView(
+      R"({"x\u001fcode": "\nid", "comment": "```python\nx = 1\n```"})");
+  REQUIRE(forged);
+  CHECK_FALSE(forged->language_code);
+  CHECK(forged->body == R"({"x\u001fcode": "\nid", "comment": "\nx = 1\n"})");
+  // The caller refuses them (the query string could name such an argument).
+  const auto refused = jsonInspectionView(R"({"comment": "```python\nx = 1\n```"})",
+                                          LanguageCodeMembers::Refused);
+  REQUIRE(refused);
+  CHECK_FALSE(refused->language_code);
+  CHECK(refused->body == R"({"comment": "\nx = 1\n"})");
 }
 
 TEST_CASE("json view: anything else is inspected as it is", "[json_view]") {
