@@ -1,6 +1,7 @@
 #include "detectors/modsecurity/json_inspection_view.h"
 
 #include <cstdint>
+#include <random>
 #include <vector>
 
 #include "detectors/canonical/percent_encoding.h"
@@ -122,7 +123,7 @@ class JsonWalker {
       skipWs();
       key_.clear();
       if (!string(&key_)) return false;
-      saw_suffix_byte_ = saw_suffix_byte_ || key_.find(kLanguageCodeSuffix[0]) != std::string::npos;
+      saw_suffix_byte_ = saw_suffix_byte_ || key_.find(languageCodeSuffix()[0]) != std::string::npos;
       skipWs();
       if (!peek(':')) return false;
       ++pos_;
@@ -196,7 +197,7 @@ class JsonWalker {
     appendJsonString(r.text, views.any() ? std::string_view(text_view_) : split.prose);
     r.text += ',';
     std::string name = member;
-    name += kLanguageCodeSuffix;
+    name += languageCodeSuffix();
     appendJsonString(r.text, name);
     r.text += ':';
     appendJsonString(r.text, split.code);
@@ -318,6 +319,20 @@ class JsonWalker {
 };
 
 }  // namespace
+
+std::string_view languageCodeSuffix() {
+  static const std::string suffix = [] {
+    std::random_device random;
+    std::string out = "\x1f" "code-";
+    static constexpr char kHex[] = "0123456789abcdef";
+    for (int i = 0; i < 4; ++i) {
+      const auto word = static_cast<std::uint32_t>(random());
+      for (int shift = 0; shift < 32; shift += 8) out += kHex[(word >> shift) & 0xF];
+    }
+    return out;
+  }();
+  return suffix;
+}
 
 std::optional<JsonInspectionView> jsonInspectionView(std::string_view json_body,
                                                      LanguageCodeMembers language_code) {

@@ -8,14 +8,12 @@
 //     (detectors/text/code_fence.h);
 //   - language_code: the code of a closed fence naming a programming language, in a string
 //     member of an object, moves to a member of its own right after it, named after it with
-//     kLanguageCodeSuffix appended (detectors/text/language_code.h says why); the member keeps
-//     the rest. rules/exclusions-after-crs.conf excludes such members from the eight CRS rules
-//     that read a line's structure as an attack (932100, 932105, 932110, 932115, 932140,
-//     932150, 921110, 942360).
-//     The suffix starts with a control byte, which no query parameter name can hold past the
-//     canonical view; a body with any member name that holds it gets no language_code view.
-//   - html: a string value that is an allowlisted HTML fragment becomes its text and attribute
-//     values (detectors/text/html_fragment.h).
+//     languageCodeSuffix() appended (detectors/text/language_code.h says why); the member keeps
+//     the rest. The rule text rampart generates (rules_set.cpp) keeps the CRS rules in
+//     kLanguageCodeExemptRules, which read a line's structure as an attack, off such members.
+//     The suffix holds a random token made at start, so no client can name an argument of
+//     its own (query, form, multipart or JSON) with it; a body whose member names hold its
+//     control byte gets no language_code view either.
 // Member names are untouched (language_code adds members, it renames none), so CRS's ARGS names (json.content, ...) and every exclusion
 // written against them stay the same. The upstream always receives the body as it came: this
 // is only the WAF's view of it, and a body that is not strict JSON is inspected raw.
@@ -28,8 +26,14 @@
 
 namespace rampart::modsec {
 
-// What CRS sees as the name of a language_code member: the member's name, then this.
-inline constexpr std::string_view kLanguageCodeSuffix = "\x1f" "code";
+// What CRS sees as the name of a language_code member: the member's name, then this: the byte
+// 0x1f, "code-" and 16 hex digits drawn once per process.
+std::string_view languageCodeSuffix();
+
+// CRS rules that read the structure of a line as an attack (docs/rules.md, "Fenced
+// programming-language code"); they skip language_code members.
+inline constexpr int kLanguageCodeExemptRules[] = {932100, 932105, 932110, 932115,
+                                                   932140, 932150, 921110, 942360};
 
 struct JsonInspectionView {
   std::string body;
@@ -41,9 +45,7 @@ struct JsonInspectionView {
 
 enum class LanguageCodeMembers : std::uint8_t {
   Allowed,  // the default
-  // The request could name an argument with kLanguageCodeSuffix some other way (its query
-  // string holds the byte), so CRS's exclusion would reach it: no language_code view.
-  Refused,
+  Refused,  // waf.language_code_view is off
 };
 
 // The body to inspect instead of `json_body`, or nullopt when nothing changes: not strict JSON

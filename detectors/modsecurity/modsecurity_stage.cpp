@@ -13,7 +13,6 @@
 #include <mutex>
 #include <optional>
 
-#include "detectors/canonical/percent_encoding.h"
 #include "detectors/modsecurity/json_inspection_view.h"
 #include "proxy/api/exchange.h"
 #include "proxy/config_snapshot.h"
@@ -22,20 +21,6 @@
 namespace rampart::modsec {
 namespace {
 
-// A query string that holds kLanguageCodeSuffix's control byte (raw or percent-encoded) could
-// name an argument CRS's language_code exclusion applies to; then the body gets no such members.
-// (The canonical view refuses control bytes in parameter names; this holds without it too.)
-LanguageCodeMembers languageCodeMembersFor(std::string_view target) {
-  const auto byte = static_cast<unsigned char>(kLanguageCodeSuffix[0]);
-  for (std::size_t i = 0; i < target.size(); ++i) {
-    if (static_cast<unsigned char>(target[i]) == byte) return LanguageCodeMembers::Refused;
-    if (target[i] == '%' && i + 2 < target.size() &&
-        canonical::hexValue(target[i + 1]) == (byte >> 4) &&
-        canonical::hexValue(target[i + 2]) == (byte & 0xF))
-      return LanguageCodeMembers::Refused;
-  }
-  return LanguageCodeMembers::Allowed;
-}
 
 constexpr std::size_t kMaxRecordedRules = 64;
 constexpr std::size_t kMaxText = 512;
@@ -310,7 +295,10 @@ Verdict ModSecurityStage::onRequestBody(Exchange& ex, std::span<const std::byte>
     // as it came.
     if (const auto* type = req.headers.find("content-type");
         type != nullptr && lowerMediaType(*type) == "application/json") {
-      if (auto view = jsonInspectionView(s.body, languageCodeMembersFor(req.target))) {
+      const LanguageCodeMembers language_code = ex.config().config.waf.language_code_view
+                                                    ? LanguageCodeMembers::Allowed
+                                                    : LanguageCodeMembers::Refused;
+      if (auto view = jsonInspectionView(s.body, language_code)) {
         s.body = std::move(view->body);
         auto& stats = ex.worker().stats();
         if (view->graphql) {

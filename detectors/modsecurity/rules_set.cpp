@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <regex>
 
+#include "detectors/modsecurity/json_inspection_view.h"
 #include "proxy/version.h"
 
 namespace rampart::modsec {
@@ -133,6 +134,26 @@ Result<std::string> generateRulesText(const WafConfig& waf, const RuleSetKey& ke
   appendInclude(text, waf.exclusions_before);
   for (const auto& file : crs_files) appendInclude(text, file);
   appendInclude(text, waf.exclusions_after);
+  if (waf.language_code_view) {
+    // Fenced programming-language code reaches CRS as members named with this process's
+    // languageCodeSuffix() (json_inspection_view.h); the rules that read a line's structure as
+    // an attack skip them. Generated, not in a rules file: the suffix is drawn at start.
+    std::string suffix_regex;
+    for (const char c : languageCodeSuffix()) {
+      if (static_cast<unsigned char>(c) < 0x20) {
+        static constexpr char kHex[] = "0123456789abcdef";
+        suffix_regex += "\\x";
+        suffix_regex += kHex[static_cast<unsigned char>(c) >> 4];
+        suffix_regex += kHex[static_cast<unsigned char>(c) & 0xF];
+      } else {
+        suffix_regex += c;  // "code-" and hex digits: nothing a regex treats specially
+      }
+    }
+    for (const int id : kLanguageCodeExemptRules) {
+      text += "SecRuleUpdateTargetById " + std::to_string(id) + " \"!ARGS:/" + suffix_regex +
+              "$/\"\n";
+    }
+  }
   for (const auto& file : key.rule_files) appendInclude(text, file);
   return text;
 }

@@ -10,8 +10,8 @@
 // keyword as a new statement (942360; ModSecurity compiles rules multiline, so `^` is every
 // line's start). On rampart's benign corpus these rules blocked most code comments. Everything
 // else CRS has (libinjection's SQL and XSS, PHP, file access, `$(...)`, shell paths) reads code
-// the way it reads prose, so only these eight are excluded for the code member
-// (rules/exclusions-after-crs.conf), and rampart's own signatures, which want a command *with*
+// the way it reads prose, so only these eight are excluded for the code member (rules rampart
+// generates, detectors/modsecurity/rules_set.cpp), and rampart's own signatures, which want a command *with*
 // shell-like arguments (`rm -rf`, `cat /etc/...`, `; sleep 5`), still read the code with
 // everything else.
 //

@@ -294,6 +294,9 @@ struct WafConfig {
   std::uint32_t inspection_light_max_bytes = 4096;
   std::uint32_t inspection_queue = 1024;   // queued inspections beyond the running ones; full -> 503
   std::uint32_t arguments_limit = 1000;    // SecArgumentsLimit: arguments CRS parses per request
+  // Fenced programming-language code in JSON string members goes to CRS as a member of its own
+  // that the rules reading a line's structure skip (detectors/modsecurity/json_inspection_view.h).
+  bool language_code_view = true;
 };
 
 // Rate limits (state/; docs/rate-limits.md, docs/configuration.md "rate_limits").

@@ -745,7 +745,7 @@ void readWaf(Diagnostics& diag, const YAML::Node& node, const std::string& path,
                 {"crs_path", "engine_compat", "crs_setup", "exclusions_before", "exclusions_after",
                  "response_body_mime_types", "inspection_threads", "inspection_light_threads",
                  "inspection_light_max_bytes", "inspection_queue",
-                 "arguments_limit"});
+                 "arguments_limit", "language_code_view"});
   if (!map.ok()) return;
   if (auto crs = map.find("crs_path")) {
     if (auto value = readNonEmptyString(diag, *crs, map.pathOf("crs_path"))) {
@@ -788,6 +788,7 @@ void readWaf(Diagnostics& diag, const YAML::Node& node, const std::string& path,
   map.uintInRange("inspection_light_max_bytes", out.inspection_light_max_bytes, 0, 1 << 20);
   map.uintInRange("inspection_queue", out.inspection_queue, 1, 1'000'000);
   map.uintInRange("arguments_limit", out.arguments_limit, 1, 100'000);
+  map.boolean("language_code_view", out.language_code_view);
 }
 
 // One-of choices written as a table so the error lists what is allowed.

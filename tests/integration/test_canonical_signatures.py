@@ -8,6 +8,7 @@ import copy
 import hashlib
 import json
 import subprocess
+import urllib.parse
 
 import pytest
 
@@ -358,10 +359,21 @@ def test_H1_FencedLanguageCodeSkipsOnlyCrsLineBreakShellRules(rampart):
     forged["x\u001fcode"] = "1"
     resp, rec = post_json(rampart, "/crs/api/comments", forged)
     assert resp.status == 403 and "language_code" not in rec["body_views"], rec["body_views"]
-    # A query string that could name such an argument: none either.
-    resp = rampart.get("/crs/api/comments?a%1Fcode=1", method="POST",
-                       body=json.dumps(PYTHON_COMMENT).encode(),
-                       headers={"Content-Type": "application/json"})
-    rec = rampart.record_for(resp.header("x-request-id"))
-    assert resp.status == 403 and "language_code" not in rec["body_views"], rec["body_views"]
+    # A client naming an argument with the suffix (without the token drawn at start) gets no
+    # exemption: in the query, and in a form body.
+    code = "x = 1\n    del callers\n    nc = 0\n"
+    resp = rampart.get("/crs/api/comments?c%1Fcode=" + urllib.parse.quote(code))
+    assert resp.status == 403
+    resp = rampart.get("/crs/api/comments", method="POST",
+                       body=urllib.parse.urlencode({"c\x1fcode": code}).encode(),
+                       headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert resp.status == 403
     assert rampart.metric("rampart_waf_language_code_views_total") >= 2
+
+
+@pytest.mark.rampart(extra_routes=ROUTES, waf={"language_code_view": False})
+def test_H1_LanguageCodeViewCanBeTurnedOff(rampart):
+    """waf.language_code_view: false: the code stays in its member and CRS reads it as before."""
+    resp, rec = post_json(rampart, "/crs/api/comments", PYTHON_COMMENT)
+    assert resp.status == 403 and "language_code" not in rec["body_views"], rec["body_views"]
+    assert "code_fence" in rec["body_views"]

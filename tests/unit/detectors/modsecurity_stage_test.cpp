@@ -13,6 +13,7 @@
 #include <mutex>
 
 #include "detectors/modsecurity/inspection_pool.h"
+#include "detectors/modsecurity/json_inspection_view.h"
 #include "detectors/modsecurity/rules_set.h"
 #include "tests/unit/fakes/fake_exchange.h"
 
@@ -108,6 +109,23 @@ TEST_CASE("generated SecLang: body access on, limits from the route, CRS variabl
          after != std::string::npos));
   key.mode = WafMode::Detect;
   CHECK_THAT(generateRulesText(config.waf, key).value(), Contains("SecRuleEngine DetectionOnly\n"));
+}
+
+TEST_CASE("generated SecLang: language_code members skip the line-structure rules", "[waf]") {
+  Config config = wafConfig(WafMode::Block);
+  const RuleSetKey key = ruleSetKeyFor(config.routes.front());
+  const std::string token(languageCodeSuffix().substr(6));
+  const std::string t = generateRulesText(config.waf, key).value();
+  for (const int id : kLanguageCodeExemptRules) {
+    INFO(id);
+    const std::string line = "SecRuleUpdateTargetById " + std::to_string(id) +
+                             " \"!ARGS:/\\x1fcode-" + token + "$/\"\n";
+    CHECK_THAT(t, Contains(line));
+    CHECK(t.find(line) > t.find("exclusions-after-crs.conf"));  // after the rules they change
+  }
+  config.waf.language_code_view = false;
+  CHECK(generateRulesText(config.waf, key).value().find("SecRuleUpdateTargetById") ==
+        std::string::npos);
 }
 
 TEST_CASE("one rule set per distinct configuration, shared, freed with its last user", "[waf]") {

@@ -60,10 +60,17 @@ TEST_CASE("json view: language code gets a member of its own after its member",
       R"("thread": [{"reply": "```js\nx = 1\n```"}], "list": ["```go\nf()\n```"]})";
   const auto view = jsonInspectionView(body);
   REQUIRE(view);
+  // The suffix as JSON writes it: the control byte escaped, then "code-" and the token.
+  const std::string suffix = "\\u001f" + std::string(languageCodeSuffix().substr(1));
   CHECK(view->body ==
-        "{\"issue\": 7, \"comment\": \"Here:\\n\\n\\n\\n\\nthanks\",\"comment\\u001fcode\":"
-        "\"if x == 1:\\n    del y\\n\", \"thread\": [{\"reply\": \"\\n\\n\",\"reply\\u001fcode\":"
-        "\"x = 1\\n\"}], \"list\": [\"\\nf()\\n\"]}");
+        "{\"issue\": 7, \"comment\": \"Here:\\n\\n\\n\\n\\nthanks\",\"comment" + suffix + "\":"
+        "\"if x == 1:\\n    del y\\n\", \"thread\": [{\"reply\": \"\\n\\n\",\"reply" + suffix +
+        "\":\"x = 1\\n\"}], \"list\": [\"\\nf()\\n\"]}");
+  // 0x1f, "code-", 16 hex digits, the same for every call in a process
+  CHECK(languageCodeSuffix().size() == 1 + 5 + 16);
+  CHECK(languageCodeSuffix().substr(0, 6) == "\x1f" "code-");
+  CHECK(languageCodeSuffix().find_first_not_of("0123456789abcdef", 6) == std::string_view::npos);
+  CHECK(languageCodeSuffix().data() == languageCodeSuffix().data());
   CHECK(view->language_code);
   CHECK(view->code_fence);
 
@@ -73,7 +80,7 @@ TEST_CASE("json view: language code gets a member of its own after its member",
   REQUIRE(forged);
   CHECK_FALSE(forged->language_code);
   CHECK(forged->body == R"({"x\u001fcode": "\nid", "comment": "\nx = 1\n"})");
-  // The caller refuses them (the query string could name such an argument).
+  // The caller refuses them (waf.language_code_view: false).
   const auto refused = jsonInspectionView(R"({"comment": "```python\nx = 1\n```"})",
                                           LanguageCodeMembers::Refused);
   REQUIRE(refused);
