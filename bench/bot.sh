@@ -25,11 +25,11 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-cd "$root"
-cmake --preset release >/dev/null
-cmake --build build/release -j"$(nproc)" --target rampart_unit_tests >/dev/null
+# shellcheck source=bench/lib.sh
+. "$here/lib.sh"
+tests=$(release_unit_tests "$root")
 log=$(mktemp)
-taskset -c "$core" build/release/tests/rampart_unit_tests "[.bench-bot]" -s >"$log" 2>&1
+taskset -c "$core" "$tests" "[.bench-bot]" -s >"$log" 2>&1
 {
   echo "# Bot score cost ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, pinned to CPU $core)"
   echo

@@ -1,5 +1,5 @@
-# bench/lib.sh: helpers shared by bench/run.sh, bench/waf.sh and bench/ratelimit.sh (sourced, not
-# run). They read the caller's $tmp (its temp dir) for diagnostics.
+# bench/lib.sh: helpers shared by the bench/ scripts (run.sh, waf.sh, ratelimit.sh, bot.sh,
+# signatures.sh; sourced, not run). They read the caller's $tmp (its temp dir) for diagnostics.
 
 # The nginx.conf part shared by the reference proxies and the backend: no access log, temp paths
 # in the instance dir, long keep-alive, bodies up to 1 MiB. The caller writes worker_processes
@@ -107,4 +107,12 @@ run_dir_cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
   if [[ ${keep:-0} == 1 ]]; then echo "temp dir kept: $tmp" >&2; else rm -rf "$tmp"; fi
+}
+
+# The release unit-test binary, built if needed, for the hidden in-process cases ("[.bench]",
+# "[.bench-bot]"): $1 root; prints its path.
+release_unit_tests() {
+  (cd "$1" && cmake --preset release >/dev/null &&
+     cmake --build build/release -j"$(nproc)" --target rampart_unit_tests >/dev/null)
+  echo "$1/build/release/tests/rampart_unit_tests"
 }

@@ -30,12 +30,12 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-cd "$root"
-cmake --preset release >/dev/null
-cmake --build build/release -j"$(nproc)" --target rampart_unit_tests >/dev/null
+# shellcheck source=bench/lib.sh
+. "$here/lib.sh"
+tests=$(release_unit_tests "$root")
 log=$(mktemp)
 for _ in $(seq "$runs"); do
-  taskset -c "$core" build/release/tests/rampart_unit_tests "[.bench]" -s >>"$log" 2>&1
+  taskset -c "$core" "$tests" "[.bench]" -s >>"$log" 2>&1
 done
 # One line per figure: "<shape> <what> <µs>", from the case's three WARN lines per run.
 figures=$(python3 - "$log" <<'PY'

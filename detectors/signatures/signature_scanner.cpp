@@ -172,7 +172,7 @@ Status SignatureScanner::scanOne(const SignatureGroup& group, const canonical::F
   const hs_error_t result = hs_scan(
       group.database, data,
       static_cast<unsigned int>(std::min<std::size_t>(scanned.size(), 0xFFFFFFFFu)), 0,
-      scratch_.scratch_, onMatch, &context);
+      scratch_.owned_.scratch, onMatch, &context);
   if (result != HS_SUCCESS && result != HS_SCAN_TERMINATED) {
     return scanError("signature_scan_failed", "hs_scan failed with error " + std::to_string(result));
   }
@@ -253,7 +253,7 @@ Result<bool> SignatureScanner::batchMatches(const SignatureGroup& group,
   const hs_error_t result =
       hs_scan(group.batch_database, batch.data(),
               static_cast<unsigned int>(std::min<std::size_t>(batch.size(), 0xFFFFFFFFu)), 0,
-              scratch_.scratch_, on_match, &context);
+              scratch_.owned_.scratch, on_match, &context);
   if (result != HS_SUCCESS && result != HS_SCAN_TERMINATED) {
     return scanError("signature_scan_failed", "hs_scan failed with error " + std::to_string(result));
   }

@@ -10,9 +10,9 @@ namespace rampart::signatures {
 
 Result<SignatureScratch> SignatureScratch::forSet(const SignatureSet& set) {
   SignatureScratch scratch;
-  scratch.generation_ = set.generation();
+  scratch.owned_.generation = set.generation();
   if (set.prototypeScratch() != nullptr &&
-      hs_clone_scratch(set.prototypeScratch(), &scratch.scratch_) != HS_SUCCESS) {
+      hs_clone_scratch(set.prototypeScratch(), &scratch.owned_.scratch) != HS_SUCCESS) {
     Error error;
     error.source = ErrorSource::Internal;
     error.status = 500;
@@ -23,45 +23,20 @@ Result<SignatureScratch> SignatureScratch::forSet(const SignatureSet& set) {
   return scratch;
 }
 
-SignatureScratch::SignatureScratch(SignatureScratch&& other) noexcept
-    : scratch_(std::exchange(other.scratch_, nullptr)),
-      generation_(std::exchange(other.generation_, 0)),
-      transformed_(std::move(other.transformed_)),
-      spare_(std::move(other.spare_)),
-      text_view_(std::move(other.text_view_)),
-      text_spare_(std::move(other.text_spare_)),
-      seen_(std::move(other.seen_)),
-      seen_slots_(std::move(other.seen_slots_)),
-      values_(std::move(other.values_)),
-      value_bytes_(std::move(other.value_bytes_)),
-      probes_(std::move(other.probes_)),
-      views_(std::move(other.views_)),
-      source_values_(std::move(other.source_values_)),
-      scan_each_(std::move(other.scan_each_)),
-      batch_(std::move(other.batch_)) {}
+SignatureScratch::OwnedScratch::OwnedScratch(OwnedScratch&& other) noexcept
+    : scratch(std::exchange(other.scratch, nullptr)),
+      generation(std::exchange(other.generation, 0)) {}
 
-SignatureScratch& SignatureScratch::operator=(SignatureScratch&& other) noexcept {
+SignatureScratch::OwnedScratch& SignatureScratch::OwnedScratch::operator=(
+    OwnedScratch&& other) noexcept {
   if (this != &other) {
-    hs_free_scratch(scratch_);
-    scratch_ = std::exchange(other.scratch_, nullptr);
-    generation_ = std::exchange(other.generation_, 0);
-    transformed_ = std::move(other.transformed_);
-    spare_ = std::move(other.spare_);
-    text_view_ = std::move(other.text_view_);
-    text_spare_ = std::move(other.text_spare_);
-    seen_ = std::move(other.seen_);
-    seen_slots_ = std::move(other.seen_slots_);
-    values_ = std::move(other.values_);
-    value_bytes_ = std::move(other.value_bytes_);
-    probes_ = std::move(other.probes_);
-    views_ = std::move(other.views_);
-    source_values_ = std::move(other.source_values_);
-    scan_each_ = std::move(other.scan_each_);
-    batch_ = std::move(other.batch_);
+    hs_free_scratch(scratch);
+    scratch = std::exchange(other.scratch, nullptr);
+    generation = std::exchange(other.generation, 0);
   }
   return *this;
 }
 
-SignatureScratch::~SignatureScratch() { hs_free_scratch(scratch_); }
+SignatureScratch::OwnedScratch::~OwnedScratch() { hs_free_scratch(scratch); }
 
 }  // namespace rampart::signatures

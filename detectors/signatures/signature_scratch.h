@@ -23,21 +23,28 @@ class SignatureScratch {
   // worker start and when a reload brings a new set), off the per-request path.
   static Result<SignatureScratch> forSet(const SignatureSet& set);
 
-  SignatureScratch(SignatureScratch&& other) noexcept;
-  SignatureScratch& operator=(SignatureScratch&& other) noexcept;
-  SignatureScratch(const SignatureScratch&) = delete;
-  SignatureScratch& operator=(const SignatureScratch&) = delete;
-  ~SignatureScratch();
-
-  // Whether this scratch was made for `set` (scans with any other set are refused).
-  bool isFor(const SignatureSet& set) const { return generation_ == set.generation(); }
+  // Whether this scratch was made for `set` (scans with any other set are refused; a
+  // moved-from scratch is made for none).
+  bool isFor(const SignatureSet& set) const { return owned_.generation == set.generation(); }
 
  private:
   friend class SignatureScanner;
   SignatureScratch() = default;
 
-  hs_scratch* scratch_ = nullptr;  // owned; null for a set without databases
-  std::uint64_t generation_ = 0;
+  // The Hyperscan scratch and the set it was cloned for: moved as one, freed once. The other
+  // members are plain buffers, so SignatureScratch moves with the defaults.
+  struct OwnedScratch {
+    hs_scratch* scratch = nullptr;  // null for a set without databases
+    std::uint64_t generation = 0;
+    OwnedScratch() = default;
+    OwnedScratch(OwnedScratch&& other) noexcept;
+    OwnedScratch& operator=(OwnedScratch&& other) noexcept;
+    OwnedScratch(const OwnedScratch&) = delete;
+    OwnedScratch& operator=(const OwnedScratch&) = delete;
+    ~OwnedScratch();
+  };
+
+  OwnedScratch owned_;
   std::string transformed_;  // a field's value after its group's chain
   std::string spare_;        // the chain's second buffer
   std::string text_view_;    // a body value's free-text view (detectors/text/free_text_view.h)

@@ -213,7 +213,16 @@ TEST_CASE("scratch moves keep working; outcome names", "[signatures]") {
   auto made = SignatureScratch::forSet(*set);
   REQUIRE(made.has_value());
   SignatureScratch moved = std::move(*made);
-  SignatureScratch assigned = std::move(moved);
+  CHECK_FALSE(made->isFor(*set));  // a moved-from scratch is for no set: scans are refused
+  CHECK(moved.isFor(*set));
+  auto other = SignatureScratch::forSet(*set);
+  REQUIRE(other.has_value());
+  SignatureScratch assigned = std::move(*other);
+  assigned = std::move(moved);  // frees the scratch it held, takes moved's
+  CHECK_FALSE(moved.isFor(*set));
+  SignatureScanner refused(*set, moved, 1);
+  ScanReport nothing;
+  CHECK_FALSE(refused.scan({field(FieldSource::QueryValue, "q", "evil")}, nothing));
   SignatureScanner scanner(*set, assigned, 1);
   ScanReport report;
   REQUIRE(scanner.scan({field(FieldSource::QueryValue, "q", "evil")}, report));
