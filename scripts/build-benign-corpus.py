@@ -8,8 +8,8 @@ copied text:
   wamerican, wfrench, wngerman, wspanish   word lists (/usr/share/dict): names, non-ASCII words
   fortunes-min                             prose with apostrophes, quotes, punctuation
   base-files                               /usr/share/common-licenses: long legal prose
-  (the packages in CHANGELOG_PACKAGES)     /usr/share/doc/*/changelog.Debian.gz: technical prose
-                                           that names SQL, shell, CVEs, paths, versions
+  (the packages in CHANGELOG_PACKAGES)     /usr/share/doc/*/changelog.Debian.gz, oldest entries:
+                                           technical prose naming SQL, shell, CVEs, paths
   python3.11                               /usr/lib/python3.11/*.py: code snippets
 scripts/install-deps.sh installs the word lists and fortunes.
 
@@ -24,8 +24,10 @@ from __future__ import annotations
 
 import argparse
 import base64
+import bisect
 import glob
 import gzip
+import hashlib
 import json
 import os
 import random
@@ -90,7 +92,9 @@ CHANGELOG_PACKAGES = (
 )
 
 
-def load_changelog_lines() -> list[str]:
+def load_changelog_lines(oldest_lines: int = 200) -> list[str]:
+    """The entries among the oldest lines of each changelog: a package update adds entries at
+    the top, so these stay the same from version to version."""
     out = []
     for package in CHANGELOG_PACKAGES:
         path = f"/usr/share/doc/{package}/changelog.Debian.gz"
@@ -98,23 +102,22 @@ def load_changelog_lines() -> list[str]:
             sys.exit(f"missing text source: {path} (run scripts/install-deps.sh)")
         try:
             with gzip.open(path, "rt", encoding="utf-8", errors="replace") as f:
-                for i, line in enumerate(f):
-                    if i > 200:
-                        break
-                    line = line.strip()
-                    if line.startswith(("* ", "- ")) and 20 <= len(line) <= 200:
-                        out.append(line[2:])
+                lines = f.read().splitlines()[-oldest_lines:]
         except (OSError, EOFError):
             continue
+        for line in lines:
+            line = line.strip()
+            if line.startswith(("* ", "- ")) and 20 <= len(line) <= 200:
+                out.append(line[2:])
     return out
 
 
-def load_code_snippets(limit: int = 3000) -> list[str]:
+def load_code_snippets() -> list[str]:
     out = []
     for path in sorted(glob.glob("/usr/lib/python3.11/*.py")):
         lines = read_lines(path)
         for i, line in enumerate(lines):
-            if line.startswith("def ") and len(out) < limit:
+            if line.startswith("def "):
                 block = [line]
                 for nxt in lines[i + 1:i + 8]:
                     if nxt and not nxt.startswith((" ", "\t")):
@@ -126,6 +129,26 @@ def load_code_snippets(limit: int = 3000) -> list[str]:
     return out
 
 
+class StablePool:
+    """Items that a package update may change (changelog entries, standard-library code), picked
+    by consistent hashing: each pick draws 64 random bits whatever the pool's size, and lands on
+    the item whose hash follows them. An update that adds or drops a few items then changes only
+    the picks that land on those, not every pick after it (random.choice draws a size-dependent
+    number of bits, so one more item would shift the whole corpus)."""
+
+    def __init__(self, items: list[str]):
+        keyed = sorted({(int.from_bytes(hashlib.sha256(item.encode()).digest()[:8], "big"), item)
+                        for item in items})
+        self.keys = [key for key, _ in keyed]
+        self.items = [item for _, item in keyed]
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+    def pick(self, rng: random.Random) -> str:
+        return self.items[bisect.bisect_left(self.keys, rng.getrandbits(64)) % len(self.items)]
+
+
 class Text:
     def __init__(self, rng: random.Random):
         self.rng = rng
@@ -135,8 +158,8 @@ class Text:
                         load_words("/usr/share/dict/spanish", 5000))
         self.fortunes = load_fortunes()
         self.legal = load_license_sentences()
-        self.changelog = load_changelog_lines()
-        self.code = load_code_snippets()
+        self.changelog = StablePool(load_changelog_lines())
+        self.code = StablePool(load_code_snippets())
         missing = [n for n, v in (("american-english", self.english), ("fortunes", self.fortunes),
                                   ("common-licenses", self.legal), ("changelogs", self.changelog),
                                   ("python3.11", self.code)) if not v]
@@ -145,6 +168,8 @@ class Text:
                      "(run scripts/install-deps.sh)")
 
     def pick(self, seq):
+        if isinstance(seq, StablePool):
+            return seq.pick(self.rng)
         return self.rng.choice(seq)
 
     def word(self) -> str:
