@@ -9,7 +9,6 @@ namespace rampart::text {
 namespace {
 
 struct Line {
-  std::size_t begin = 0;  // offset in the text
   std::string_view text;  // without its '\n'
   bool last = false;      // no '\n' after it
 };
@@ -32,23 +31,31 @@ std::optional<LanguageCode> splitLanguageCode(std::string_view text) {
   for (std::size_t start = 0;;) {
     const std::size_t newline = text.find('\n', start);
     if (newline == std::string_view::npos) {
-      lines.push_back({start, text.substr(start), true});
+      lines.push_back({text.substr(start), true});
       break;
     }
-    lines.push_back({start, text.substr(start, newline - start), false});
+    lines.push_back({text.substr(start, newline - start), false});
     start = newline + 1;
   }
   LanguageCode out;
+  const auto keepInProse = [&out](const Line& line) {
+    out.prose += line.text;
+    if (!line.last) out.prose += '\n';
+  };
   bool found = false;
   for (std::size_t i = 0; i < lines.size(); ++i) {
     const auto fence = parseFenceLine(lines[i].text);
-    const std::size_t close =
-        fence && fence->programming_language ? closingLine(lines, i, fence->backticks)
-                                             : std::string_view::npos;
-    if (close == std::string_view::npos) {
-      out.prose += lines[i].text;
-      if (!lines[i].last) out.prose += '\n';
+    if (!fence || !fence->programming_language) {
+      keepInProse(lines[i]);
       continue;
+    }
+    const std::size_t close = closingLine(lines, i, fence->backticks);
+    if (close == std::string_view::npos) {
+      // Never closed: CommonMark runs the block to the end, so no later line opens one. Keep
+      // the rest as it is, and scan it once (a closer searched from every later opener would
+      // read the rest of the value again for each: quadratic in a client's text).
+      for (; i < lines.size(); ++i) keepInProse(lines[i]);
+      break;
     }
     found = true;
     for (std::size_t k = i; k <= close; ++k) {

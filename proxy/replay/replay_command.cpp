@@ -239,18 +239,16 @@ struct Runner {
       o.request_id = resp.header("x-request-id");
       o.body = resp.body;
       const bool need = needsRecord(stage.output);
-      if (need && log != nullptr && (!o.request_id.empty() || sr.marker_sent)) {
+      const bool findable = log != nullptr && (!o.request_id.empty() || sr.marker_sent);
+      const auto lookUpRecord = [&] {
         o.record_looked_up = true;
         o.record = log->waitFor(o.request_id, sr.marker_sent ? sr.marker : "", record_wait);
-      }
+      };
+      if (need && findable) lookUpRecord();
       StageVerdict v = judgeStage(stage.output, o);
-      if (!o.record_looked_up && v.verdict == Verdict::Failed && log != nullptr &&
-          (!o.request_id.empty() || sr.marker_sent)) {
-        // Not needed for the verdict, but a failure is read with its record: the rules that
-        // blocked a benign request are what a rule writer tunes next.
-        o.record_looked_up = true;
-        o.record = log->waitFor(o.request_id, sr.marker_sent ? sr.marker : "", record_wait);
-      }
+      // Not needed for the verdict, but a failure is read with its record: the rules that
+      // blocked a benign request are what a rule writer tunes next.
+      if (!o.record_looked_up && v.verdict == Verdict::Failed && findable) lookUpRecord();
       if (need && log == nullptr && v.verdict == Verdict::Error && o.got_response) {
         v.reason = "log expectations need the decision log (--decision-log)";
       }

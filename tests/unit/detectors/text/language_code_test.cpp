@@ -37,6 +37,11 @@ TEST_CASE("language code: shells, formats, bare and unclosed fences stay in the 
   CHECK_FALSE(splitLanguageCode("```python\nimport os\n"));          // never closed
   CHECK_FALSE(splitLanguageCode("````python\nx\n```\n"));            // closed by a shorter fence
   CHECK_FALSE(splitLanguageCode("```python\nx\n```python\n"));       // a closing fence names nothing
+  // a block never closed runs to the end (CommonMark): a fence inside it opens nothing
+  CHECK_FALSE(splitLanguageCode("````python\nx\n```js\ny\n```"));
+  std::string openers;  // many openers, no closer: each line is read once, all stay prose
+  for (int i = 0; i < 20000; ++i) openers += "```python\n";
+  CHECK_FALSE(splitLanguageCode(openers));
   // a shell block next to a language block: only the language block moves
   auto split = splitLanguageCode("```sh\nid\n```\n```python\nx = 1\n```");
   REQUIRE(split);
