@@ -8,6 +8,10 @@
 # Scenarios: GET, POST 2 KiB, POST 64 KiB, each over HTTP/1.1 and over h2+TLS, each against
 #   nginx, rampart (decision_log "off", like-for-like with nginx's access_log off) and
 #   rampart+log (decision_log written to a file in the temp dir, which is part of the product).
+#   Two more reference proxies run where installed (scripts/install-deps.sh installs both):
+#   nghttpx (nghttp2-proxy) and haproxy, each with one worker thread, TLS 1.3, the same
+#   HTTP/1.1 keep-alive upstream pool. Issue 3 names them as reaching about 0.5x nginx's CPU
+#   per request on h2 over TLS; measuring them in the same run checks that claim on this machine.
 # For every run: req/s and p99 from the tool, and the proxy's CPU time per request
 # (utime+stime delta from /proc/PID/stat over exactly the measured window, divided by the
 # requests the tool completed). The proxies' peak RSS (VmHWM) is reported at the end.
@@ -19,10 +23,11 @@
 #   --duration   seconds per measured run (default 10)
 #   --keep       keep the temp dir (configs, logs, h2load per-request logs)
 #   --pool N     idle upstream connections kept by each proxy (default 64, as nginx keepalive 64)
+#   --no-references  skip nghttpx and haproxy
 #   --backend M  read (default): the backend reads the whole request body before answering;
 #                discard: plain `return 200`, which answers before reading the body (nginx
 #                discards it afterwards), so large POSTs get an early response
-# Env: BENCH_PORT_BASE (default 18100): ports BASE..BASE+9 on 127.0.0.1 are used.
+# Env: BENCH_PORT_BASE (default 18100): ports BASE..BASE+12 on 127.0.0.1 are used.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -37,6 +42,7 @@ keep=0
 mode=full
 backend_mode="read"
 pool=64
+references=1
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --quick) duration=3; warmup=1; mode=quick ;;
@@ -44,10 +50,11 @@ while [[ $# -gt 0 ]]; do
     --rampart) rampart_bin=$2; shift ;;
     --duration) duration=$2; shift ;;
     --keep) keep=1 ;;
+    --no-references) references=0 ;;
     --pool) pool=$2; shift ;;  # idle upstream connections kept by each proxy (nginx keepalive N)
     --backend) backend_mode=$2; shift
       [[ $backend_mode == read || $backend_mode == discard ]] || { echo "--backend read|discard" >&2; exit 2; } ;;
-    -h|--help) sed -n 2,25p "$0"; exit 0 ;;
+    -h|--help) sed -n 2,30p "$0"; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
   shift
@@ -65,7 +72,15 @@ port_backend=$base
 port_nginx_h1=$((base + 1)) port_nginx_tls=$((base + 2))
 port_ra_h1=$((base + 3)) port_ra_tls=$((base + 4)) port_ra_admin=$((base + 5))
 port_ral_h1=$((base + 6)) port_ral_tls=$((base + 7)) port_ral_admin=$((base + 8))
-require_free_ports "$base" $((base + 8))
+port_nghttpx_h1=$((base + 9)) port_nghttpx_tls=$((base + 10))
+port_haproxy_h1=$((base + 11)) port_haproxy_tls=$((base + 12))
+require_free_ports "$base" $((base + 12))
+# Reference proxies: used when installed and not switched off.
+use_nghttpx=0 use_haproxy=0
+if [[ $references == 1 ]]; then
+  command -v nghttpx >/dev/null && use_nghttpx=1 || echo "nghttpx not installed: no nghttpx rows (apt-get install -y nghttp2-proxy)" >&2
+  command -v haproxy >/dev/null && use_haproxy=1 || echo "haproxy not installed: no haproxy rows (apt-get install -y haproxy)" >&2
+fi
 
 start_run_dir rampart-bench
 
@@ -176,6 +191,33 @@ EOF
 }
 rampart_conf "$port_ra_h1" "$port_ra_tls" "$port_ra_admin" off >"$tmp/rampart.yaml"
 rampart_conf "$port_ral_h1" "$port_ral_tls" "$port_ral_admin" "$tmp/decisions.log" >"$tmp/rampart-log.yaml"
+# haproxy: one thread, TLS 1.3 only, idle upstream connections reused by any client
+# (`http-reuse always`, as rampart and nginx do), at most $pool of them kept idle. No log lines.
+if [[ $use_haproxy == 1 ]]; then
+  mkdir -p "$tmp/haproxy"
+  cat "$tmp/cert.pem" "$tmp/key.pem" >"$tmp/haproxy/cert.pem"
+  cat >"$tmp/haproxy/haproxy.cfg" <<EOF
+global
+  nbthread 1
+  maxconn 4000
+  ssl-default-bind-options ssl-min-ver TLSv1.3
+defaults
+  mode http
+  timeout connect 5s
+  timeout client 120s
+  timeout server 120s
+  timeout http-keep-alive 120s
+  http-reuse always
+frontend proxy
+  bind 127.0.0.1:$port_haproxy_h1 backlog 4096
+  bind 127.0.0.1:$port_haproxy_tls ssl crt $tmp/haproxy/cert.pem alpn h2,http/1.1 backlog 4096
+  default_backend backend
+backend backend
+  server backend 127.0.0.1:$port_backend pool-max-conn $pool
+EOF
+  haproxy -c -q -f "$tmp/haproxy/haproxy.cfg"
+fi
+
 "$rampart_bin" validate "$tmp/rampart.yaml" >/dev/null
 "$rampart_bin" validate "$tmp/rampart-log.yaml" >/dev/null
 
@@ -192,6 +234,21 @@ start_rampart() {  # $1 config, $2 log prefix
 start_nginx 1 "$tmp/backend"; pid_backend=${pids[-1]}
 start_nginx 0 "$tmp/nginx"; pid_nginx=${pids[-1]}
 start_rampart "$tmp/rampart.yaml" "$tmp/rampart"; pid_ra=${pids[-1]}
+pid_nghttpx="" pid_haproxy=""
+if [[ $use_nghttpx == 1 ]]; then
+  # One worker thread; no access log (its default); TLS 1.3 only; an HTTP/1.1 backend whose
+  # idle connections it keeps (--conf /dev/null: ignore the package's sample config).
+  taskset -c 0 nghttpx --conf=/dev/null --workers=1 \
+    --frontend="127.0.0.1,$port_nghttpx_h1;no-tls" --frontend="127.0.0.1,$port_nghttpx_tls" \
+    --backend="127.0.0.1,$port_backend" --tls-min-proto-version=TLSv1.3 \
+    --backend-keep-alive-timeout=120s --frontend-keep-alive-timeout=120s \
+    --errorlog-file="$tmp/nghttpx.err" "$tmp/key.pem" "$tmp/cert.pem" >"$tmp/nghttpx.stdout" 2>&1 &
+  pids+=($!); pid_nghttpx=$!
+fi
+if [[ $use_haproxy == 1 ]]; then
+  taskset -c 0 haproxy -db -f "$tmp/haproxy/haproxy.cfg" >"$tmp/haproxy.stdout" 2>&1 &
+  pids+=($!); pid_haproxy=$!
+fi
 start_rampart "$tmp/rampart-log.yaml" "$tmp/rampart-log"; pid_ral=${pids[-1]}
 
 for u in "http://127.0.0.1:$port_backend/" "http://127.0.0.1:$port_nginx_h1/" \
@@ -200,6 +257,14 @@ for u in "http://127.0.0.1:$port_backend/" "http://127.0.0.1:$port_nginx_h1/" \
          "https://127.0.0.1:$port_ral_tls/"; do
   wait_up "$u"
 done
+ref_h1_urls=() ref_tls_urls=()
+if [[ $use_nghttpx == 1 ]]; then
+  ref_h1_urls+=("http://127.0.0.1:$port_nghttpx_h1/"); ref_tls_urls+=("https://127.0.0.1:$port_nghttpx_tls/")
+fi
+if [[ $use_haproxy == 1 ]]; then
+  ref_h1_urls+=("http://127.0.0.1:$port_haproxy_h1/"); ref_tls_urls+=("https://127.0.0.1:$port_haproxy_tls/")
+fi
+for u in "${ref_h1_urls[@]}" "${ref_tls_urls[@]}"; do wait_up "$u"; done
 
 # Functional check: each proxy returns the backend's body, for GET and a 64 KiB POST, over
 # HTTP/1.1 and h2.
@@ -212,17 +277,17 @@ check() {  # $1 url, $2 extra curl args
     *) echo "functional check failed for $1 $2: '$got'" >&2; exit 1 ;;
   esac
 }
-for u in "http://127.0.0.1:$port_nginx_h1/" "http://127.0.0.1:$port_ra_h1/" "http://127.0.0.1:$port_ral_h1/"; do
+for u in "http://127.0.0.1:$port_nginx_h1/" "http://127.0.0.1:$port_ra_h1/" "http://127.0.0.1:$port_ral_h1/" "${ref_h1_urls[@]}"; do
   check "$u" "--http1.1"; check "$u" "--http1.1 --data-binary @$tmp/body64k"
 done
-for u in "https://127.0.0.1:$port_nginx_tls/" "https://127.0.0.1:$port_ra_tls/" "https://127.0.0.1:$port_ral_tls/"; do
+for u in "https://127.0.0.1:$port_nginx_tls/" "https://127.0.0.1:$port_ra_tls/" "https://127.0.0.1:$port_ral_tls/" "${ref_tls_urls[@]}"; do
   check "$u" "--http2"; check "$u" "--http2 --data-binary @$tmp/body64k"
 done
 
 # ---------------------------------------------------------------- measuring
 alive() {
   local p
-  for p in "$pid_backend" "$pid_nginx" "$pid_ra" "$pid_ral"; do
+  for p in "$pid_backend" "$pid_nginx" "$pid_ra" "$pid_ral" $pid_nghttpx $pid_haproxy; do
     kill -0 "$p" 2>/dev/null || { echo "process $p died" >&2; tail -n 30 "$tmp"/*.stderr "$tmp"/*/error.log >&2 2>/dev/null; exit 1; }
   done
 }
@@ -298,16 +363,26 @@ for s in "${scenarios[@]}"; do
       run_one "$scen" "$proto" nginx "$pid_nginx" "http://127.0.0.1:$port_nginx_h1/" "$body"
       run_one "$scen" "$proto" rampart "$pid_ra" "http://127.0.0.1:$port_ra_h1/" "$body"
       run_one "$scen" "$proto" rampart+log "$pid_ral" "http://127.0.0.1:$port_ral_h1/" "$body"
+      [[ -n $pid_nghttpx ]] && run_one "$scen" "$proto" nghttpx "$pid_nghttpx" "http://127.0.0.1:$port_nghttpx_h1/" "$body"
+      [[ -n $pid_haproxy ]] && run_one "$scen" "$proto" haproxy "$pid_haproxy" "http://127.0.0.1:$port_haproxy_h1/" "$body"
     else
       run_one "$scen" "$proto" nginx "$pid_nginx" "https://127.0.0.1:$port_nginx_tls/" "$body"
       run_one "$scen" "$proto" rampart "$pid_ra" "https://127.0.0.1:$port_ra_tls/" "$body"
       run_one "$scen" "$proto" rampart+log "$pid_ral" "https://127.0.0.1:$port_ral_tls/" "$body"
+      [[ -n $pid_nghttpx ]] && run_one "$scen" "$proto" nghttpx "$pid_nghttpx" "https://127.0.0.1:$port_nghttpx_tls/" "$body"
+      [[ -n $pid_haproxy ]] && run_one "$scen" "$proto" haproxy "$pid_haproxy" "https://127.0.0.1:$port_haproxy_tls/" "$body"
     fi
   done
 done
 alive
 elapsed=$(($(date +%s) - started))
 hwm_nginx=$(hwm_kib "$pid_nginx") hwm_ra=$(hwm_kib "$pid_ra") hwm_ral=$(hwm_kib "$pid_ral")
+hwm_refs=""
+[[ -n $pid_nghttpx ]] && hwm_refs+=", nghttpx $(($(hwm_kib "$pid_nghttpx") / 1024)) MiB"
+[[ -n $pid_haproxy ]] && hwm_refs+=", haproxy $(($(hwm_kib "$pid_haproxy") / 1024)) MiB"
+ref_versions=""
+[[ -n $pid_nghttpx ]] && ref_versions+=", $(nghttpx --version | awk '{sub(/.*\//, "", $2); print "nghttpx", $2}')"
+[[ -n $pid_haproxy ]] && ref_versions+=", haproxy $(haproxy -v | awk 'NR == 1 {print $3}')"
 log_lines=$(wc -l <"$tmp/decisions.log" 2>/dev/null || echo 0)
 log_bytes=$(stat -c %s "$tmp/decisions.log" 2>/dev/null || echo 0)
 ral_requests=0
@@ -325,7 +400,7 @@ proto_name() { [[ $1 == h1 ]] && echo "HTTP/1.1" || echo "h2+TLS1.3"; }
   echo "# rampart vs nginx: reverse proxy benchmark"
   echo
   echo "$(date -u +%Y-%m-%dT%H:%MZ), $(uname -r), $ncpu cores ($(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)),"
-  echo "$("$rampart_bin" version), nginx $(nginx -v 2>&1 | sed 's/.*nginx\///'), $(wrk -v 2>&1 | awk 'NR == 1 {print "wrk", $2}'), $(h2load --version | awk '{print $2}')."
+  echo "$("$rampart_bin" version), nginx $(nginx -v 2>&1 | sed 's/.*nginx\///'), $(wrk -v 2>&1 | awk 'NR == 1 {print "wrk", $2}'), $(h2load --version | awk '{print $2}')$ref_versions."
   echo "Mode: $mode, ${duration}s per run after ${warmup}s warm-up. Proxy under test on core 0 (one worker);"
   echo "backend nginx (body mode: $backend_mode) and load generator share core 1. wrk -t1 -c32 (HTTP/1.1 keep-alive); h2load -c16 -m10 -t1 (h2, TLS 1.3, P-256)."
   echo
@@ -339,7 +414,7 @@ proto_name() { [[ $1 == h1 ]] && echo "HTTP/1.1" || echo "h2+TLS1.3"; }
     echo "| $scen | $(proto_name "$proto") | $label | $rps | $p99 | $cpu | $ratio | $errors |"
   done
   echo
-  echo "Peak RSS (VmHWM over the whole run): nginx worker $((hwm_nginx / 1024)) MiB, rampart $((hwm_ra / 1024)) MiB, rampart+log $((hwm_ral / 1024)) MiB."
+  echo "Peak RSS (VmHWM over the whole run): nginx worker $((hwm_nginx / 1024)) MiB, rampart $((hwm_ra / 1024)) MiB, rampart+log $((hwm_ral / 1024)) MiB$hwm_refs."
   echo "Decision log (rampart+log): $log_lines lines, $((log_bytes / 1024)) KiB for $ral_requests requests sent (warm-ups included)."
   echo
   h1_ok=0 h1_n=0 h2_ok=0 h2_n=0 h1_detail="" h2_detail=""
@@ -355,6 +430,16 @@ proto_name() { [[ $1 == h1 ]] && echo "HTTP/1.1" || echo "h2+TLS1.3"; }
   verdict() { [[ $1 == "$2" ]] && echo MET || echo MISSED; }
   echo "**Targets** (rampart, decision_log off): HTTP/1.1 CPU/req ≤ 1.0× nginx: $(verdict $h1_ok $h1_n) ($h1_ok/$h1_n;$h1_detail);" \
        "h2+TLS CPU/req ≤ 0.6× nginx: $(verdict $h2_ok $h2_n) ($h2_ok/$h2_n;$h2_detail)."
+  for ref in nghttpx haproxy; do
+    [[ -n ${cpu_of["GET|h2tls|$ref"]:-} ]] || continue
+    detail=""
+    for s in "${scenarios[@]}"; do
+      scen=${s%%:*}
+      detail+=" $scen=$(awk -v a="${cpu_of["$scen|h2tls|$ref"]}" -v b="${cpu_of["$scen|h2tls|nginx"]}" 'BEGIN { printf "%.2f", a / b }')x"
+    done
+    echo
+    echo "Reference: $ref h2+TLS CPU/req against nginx:$detail."
+  done
 } >"$out"
 cat "$out"
 echo "(written to $out; ${elapsed}s of load)" >&2

@@ -34,6 +34,8 @@ PACKAGES=(
   wamerican wfrench wngerman wspanish fortunes-min
   # benchmark: nginx as the reference proxy, wrk/h2load as load generators
   nginx-light wrk linux-perf
+  # bench/run.sh also measures the two proxies issue 3 names as references
+  nghttp2-proxy haproxy
 )
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${PACKAGES[@]}"

@@ -19,6 +19,9 @@ struct LimitSpec {
   std::uint64_t limit = 1;         // requests per window, >= 1
   std::int64_t window_us = 1'000'000;  // > 0
   std::uint64_t burst = 1;         // gcra: requests admitted back to back from idle, >= 1
+  // Admissions to reserve at once (Redis quota leases, state/quota_leases.h): the store grants
+  // up to this many while they fit, at least one when it admits. Always 1 for the local store.
+  std::uint64_t tokens = 1;
 };
 
 enum class Admission : std::uint8_t {
@@ -34,6 +37,9 @@ struct LimitDecision {
   std::uint64_t remaining = 0;     // requests that would still be admitted right now
   std::int64_t retry_after_us = 0; // Limited: wait at least this long; 0 when admitted
   std::int64_t reset_us = 0;       // until the quota is whole again (RateLimit `t`)
+  // Admitted: how many admissions the store counted, this request's included (1 unless
+  // LimitSpec::tokens asked for more). `count` and `remaining` include all of them.
+  std::uint64_t granted = 1;
 };
 
 }  // namespace rampart::state

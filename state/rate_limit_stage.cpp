@@ -1,6 +1,8 @@
 #include "state/rate_limit_stage.h"
 
 #include <algorithm>
+#include <optional>
+#include <thread>
 
 #include "proxy/api/exchange.h"
 #include "proxy/config_snapshot.h"
@@ -157,10 +159,27 @@ class RateLimitStage final : public Stage {
       settle(ex, d, cached, Outcome::LimitedCached);
       return;
     }
+    LimitSpec spec = d.rule->spec;
+    const std::uint64_t lease_max = d.rule->config.lease_max;
+    if (lease_max > 1) {
+      QuotaLeases& leases = limiter_->quotaLeases();
+      std::uint64_t expired_unused = 0;
+      const std::optional<LimitDecision> leased = leases.take(d.store_key, now, expired_unused);
+      WorkerStats& stats = ex.worker().stats();
+      if (expired_unused > 0)
+        stats.inc(Counter::rate_limit_lease_expired_unused_total, expired_unused);
+      if (leased) {
+        stats.inc(Counter::rate_limit_lease_admissions_total);
+        ex.record().rate_limits[d.record_index].store_status = "lease";
+        settle(ex, d, *leased, Outcome::Allowed);
+        return;
+      }
+      spec.tokens = leases.sizeToRequest(d.store_key, lease_max, policy_->lease_holders, now);
+    }
     if (!alive_) alive_ = std::make_shared<RateLimitStage*>(this);
     std::weak_ptr<RateLimitStage*> alive = alive_;
     const RedisIssue issued = limiter_->decide(
-        d.store_key, d.rule->spec, [alive, index](const RedisAnswer& answer) {
+        d.store_key, spec, [alive, index](const RedisAnswer& answer) {
           if (auto stage = alive.lock(); stage && *stage != nullptr) (*stage)->onAnswer(index, answer);
         });
     switch (issued) {
@@ -178,9 +197,18 @@ class RateLimitStage final : public Stage {
     try {
       if (answer.result == RedisCallResult::Answered) {
         const bool admitted = answer.decision.admission == Admission::Admitted;
+        const std::int64_t now = monotonicClock().nowUs();
         if (!admitted) {
-          const std::int64_t now = monotonicClock().nowUs();
           limiter_->overLimitCache().remember(d.store_key, now + answer.decision.retry_after_us, now);
+        } else if (d.rule->config.lease_max > 1) {
+          // A sliding-window lease ends with the window its admissions were counted in.
+          std::int64_t valid_us = static_cast<std::int64_t>(d.rule->config.lease_ttl_ms) * 1000;
+          if (d.rule->spec.algorithm == Algorithm::SlidingWindow)
+            valid_us = std::min(valid_us, answer.decision.reset_us);
+          limiter_->quotaLeases().onAdmitted(d.store_key, answer.decision, valid_us, now);
+          if (answer.decision.granted > 1)
+            ex->worker().stats().inc(Counter::rate_limit_lease_reserved_total,
+                                     answer.decision.granted - 1);
         }
         settle(*ex, d, answer.decision, admitted ? Outcome::Allowed : Outcome::Limited);
       } else {
@@ -315,6 +343,10 @@ std::unique_ptr<RateLimitStageFactory> makeRateLimitStageFactory(const ConfigSna
   policy->redis = config.redis;
   policy->over_limit_cache_keys = config.over_limit_cache_keys;
   policy->response_headers = config.response_headers;
+  const std::uint64_t workers = snapshot.config.workers == 0
+                                    ? std::max(1u, std::thread::hardware_concurrency())
+                                    : snapshot.config.workers;
+  policy->lease_holders = workers * std::max<std::uint32_t>(1, config.expected_instances);
   return std::make_unique<RateLimitStageFactory>(std::move(policy));
 }
 

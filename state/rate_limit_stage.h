@@ -46,6 +46,8 @@ struct RateLimitPolicy {
   RedisConfig redis;
   std::uint32_t over_limit_cache_keys = 0;
   bool response_headers = false;  // RateLimit-Policy + RateLimit on responses that pass
+  // Workers that may hold a quota lease of one key at once: expected_instances x workers.
+  std::uint64_t lease_holders = 1;
 };
 
 LimitSpec limitSpecOf(const RateLimitRuleConfig& rule, std::uint32_t divide_by = 1);

@@ -30,8 +30,12 @@ bool splitAddress(const std::string& address, std::string& host, std::uint16_t& 
 
 RedisClusterLimiter::RedisClusterLimiter(WorkerContext& worker, const RedisConfig& config,
                                          std::size_t over_limit_cache_keys)
-    : worker_(worker), config_(config), over_limit_(over_limit_cache_keys),
-      slot_node_(kClusterSlots, -1), alive_(std::make_shared<RedisClusterLimiter*>(this)) {}
+    : worker_(worker),
+      config_(config),
+      over_limit_(over_limit_cache_keys),
+      leases_(over_limit_cache_keys),
+      slot_node_(kClusterSlots, -1),
+      alive_(std::make_shared<RedisClusterLimiter*>(this)) {}
 
 RedisClusterLimiter::~RedisClusterLimiter() {
   *alive_ = nullptr;

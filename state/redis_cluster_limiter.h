@@ -39,6 +39,7 @@ class RedisClusterLimiter final : public RemoteLimiter {
 
   RedisIssue decide(std::string_view key, const LimitSpec& spec, Done done) override;
   OverLimitCache& overLimitCache() override { return over_limit_; }
+  QuotaLeases& quotaLeases() override { return leases_; }
 
  private:
   struct Attempt {
@@ -60,6 +61,7 @@ class RedisClusterLimiter final : public RemoteLimiter {
   WorkerContext& worker_;
   RedisConfig config_;
   OverLimitCache over_limit_;
+  QuotaLeases leases_;
   std::vector<std::string> addresses_;   // nodes named by the slot map
   std::vector<std::int16_t> slot_node_;  // slot -> index into addresses_, -1 unknown
   std::unordered_map<std::string, std::unique_ptr<RedisLimiter>> nodes_;

@@ -11,7 +11,7 @@ namespace rampart::state {
 
 RedisFailoverLimiter::RedisFailoverLimiter(WorkerContext& worker, const RedisConfig& config,
                                            std::size_t over_limit_cache_keys)
-    : worker_(worker), over_limit_(over_limit_cache_keys),
+    : worker_(worker), over_limit_(over_limit_cache_keys), leases_(over_limit_cache_keys),
       alive_(std::make_shared<RedisFailoverLimiter*>(this)) {
   std::vector<RedisEndpoint> endpoints;
   endpoints.push_back({config.address, config.host, config.port});

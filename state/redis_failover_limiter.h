@@ -36,6 +36,7 @@ class RedisFailoverLimiter final : public RemoteLimiter {
 
   RedisIssue decide(std::string_view key, const LimitSpec& spec, Done done) override;
   OverLimitCache& overLimitCache() override { return over_limit_; }
+  QuotaLeases& quotaLeases() override { return leases_; }
 
   const std::string& primaryAddress() const { return addresses_[primary_]; }
 
@@ -45,6 +46,7 @@ class RedisFailoverLimiter final : public RemoteLimiter {
 
   WorkerContext& worker_;
   OverLimitCache over_limit_;
+  QuotaLeases leases_;
   std::vector<std::string> addresses_;                 // [0] = `address`, then `replicas`
   std::vector<std::unique_ptr<RedisLimiter>> nodes_;   // same order
   std::size_t primary_ = 0;

@@ -26,11 +26,11 @@ bool startsWith(const redisReply* r, std::string_view prefix) {
   return r->str != nullptr && std::string_view(r->str, r->len).substr(0, prefix.size()) == prefix;
 }
 
-// {admitted, count, remaining, retry_after_us, reset_us} as the script returns it.
+// {admitted, count, remaining, retry_after_us, reset_us, granted} as the script returns it.
 bool parseDecision(const redisReply* r, LimitDecision& out) {
-  if (r->type != REDIS_REPLY_ARRAY || r->elements != 5) return false;
-  long long v[5];
-  for (std::size_t i = 0; i < 5; ++i) {
+  if (r->type != REDIS_REPLY_ARRAY || r->elements != 6) return false;
+  long long v[6];
+  for (std::size_t i = 0; i < 6; ++i) {
     if (r->element[i]->type != REDIS_REPLY_INTEGER) return false;
     v[i] = r->element[i]->integer;
   }
@@ -39,6 +39,9 @@ bool parseDecision(const redisReply* r, LimitDecision& out) {
   out.remaining = static_cast<std::uint64_t>(std::max(0LL, v[2]));
   out.retry_after_us = std::max(0LL, v[3]);
   out.reset_us = std::max(0LL, v[4]);
+  out.granted = static_cast<std::uint64_t>(std::max(0LL, v[5]));
+  // An admission always grants at least the request that asked.
+  if (out.admission == Admission::Admitted && out.granted == 0) return false;
   return true;
 }
 
@@ -65,7 +68,9 @@ RedisLimiter::RedisLimiter(WorkerContext& worker, const RedisConfig& config,
                            std::size_t over_limit_cache_keys)
     : worker_(worker), config_(config),
       breaker_(config.breaker.failures, static_cast<std::int64_t>(config.breaker.open_ms) * 1000),
-      over_limit_(over_limit_cache_keys), timer_(worker.loop(), [this] { onTimer(); }) {}
+      over_limit_(over_limit_cache_keys),
+      leases_(over_limit_cache_keys),
+      timer_(worker.loop(), [this] { onTimer(); }) {}
 
 RedisLimiter::~RedisLimiter() {
   teardown("shutting down");
@@ -227,13 +232,16 @@ bool RedisLimiter::send(Call* call) {
   const std::string limit = std::to_string(call->spec.limit);
   const std::string window = std::to_string(call->spec.window_us);
   const std::string burst = std::to_string(call->spec.burst);
+  const std::string tokens = std::to_string(std::max<std::uint64_t>(1, call->spec.tokens));
   const std::string_view algorithm = kAlgorithmArg[static_cast<int>(call->spec.algorithm)];
   const std::string& sha = rateLimitScriptSha1();
-  const char* argv[] = {"EVALSHA",         sha.data(),       "1",          call->key.data(),
-                        algorithm.data(),  limit.data(),     window.data(), burst.data()};
-  const std::size_t lengths[] = {7,           sha.size(),   1,           call->key.size(),
-                                 algorithm.size(), limit.size(), window.size(), burst.size()};
-  return redisAsyncCommandArgv(ac_, &RedisLimiter::onReply, call, 8, argv, lengths) == REDIS_OK;
+  const char* argv[] = {"EVALSHA",        sha.data(),    "1",           call->key.data(),
+                        algorithm.data(), limit.data(),  window.data(), burst.data(),
+                        tokens.data()};
+  const std::size_t lengths[] = {7,                sha.size(),    1,             call->key.size(),
+                                 algorithm.size(), limit.size(),  window.size(), burst.size(),
+                                 tokens.size()};
+  return redisAsyncCommandArgv(ac_, &RedisLimiter::onReply, call, 9, argv, lengths) == REDIS_OK;
 }
 
 void RedisLimiter::onConnect(const redisAsyncContext* ac, int status) {

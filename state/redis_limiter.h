@@ -59,6 +59,7 @@ class RedisLimiter final : public RemoteLimiter {
   // `asking`: Redis Cluster ASK redirection: ASKING is sent right before this call.
   RedisIssue decideAt(std::string_view key, const LimitSpec& spec, Done done, bool asking);
   OverLimitCache& overLimitCache() override { return over_limit_; }
+  QuotaLeases& quotaLeases() override { return leases_; }
 
   // A command outside the breaker (Redis Cluster topology: CLUSTER SLOTS). `on_reply` gets the
   // reply, or null when the connection failed, from inside a hiredis callback: it must only
@@ -98,6 +99,7 @@ class RedisLimiter final : public RemoteLimiter {
   RedisConfig config_;
   CircuitBreaker breaker_;
   OverLimitCache over_limit_;
+  QuotaLeases leases_;
   Timer timer_;
   redisAsyncContext* ac_ = nullptr;
   bool connected_ = false;

@@ -13,6 +13,7 @@
 #include "proxy/worker_context.h"
 #include "state/limit.h"
 #include "state/over_limit_cache.h"
+#include "state/quota_leases.h"
 
 namespace rampart::state {
 
@@ -43,6 +44,8 @@ class RemoteLimiter : public WorkerResource {
 
   virtual RedisIssue decide(std::string_view key, const LimitSpec& spec, Done done) = 0;
   virtual OverLimitCache& overLimitCache() = 0;
+  // Admissions reserved ahead for rules with lease_max > 1 (bounded like the over-limit cache).
+  virtual QuotaLeases& quotaLeases() = 0;
 
   // The limiter of `worker` for `config` (one server, or a cluster when cluster_nodes is set),
   // created on first use and kept across reloads as long as the Redis settings stay the same.

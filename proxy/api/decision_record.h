@@ -54,7 +54,7 @@ struct RateLimitEntry {
   std::string_view action;         // reject | log (log: a limited outcome was not enforced)
   std::string_view store;          // local | redis | local_fallback (redis unavailable)
   std::string_view store_status = "ok";  // ok | breaker_open | timeout | error | overloaded |
-                                         // over_limit_cache
+                                         // over_limit_cache | lease
   bool degraded = false;           // the decision was taken without the configured store
 };
 

@@ -25,6 +25,7 @@ class HeaderList {
     bytes_ += name.size() + value.size();
     fields_.push_back({std::move(name), std::move(value)});
   }
+  void reserve(std::size_t fields) { fields_.reserve(fields); }
   // First value for `name` (lower-case), or nullptr.
   const std::string* find(std::string_view name) const {
     for (const auto& f : fields_)

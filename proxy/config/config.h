@@ -363,6 +363,10 @@ struct RateLimitRuleConfig {
   RateLimitAction action = RateLimitAction::Reject;
   RateLimitStore store = RateLimitStore::Local;
   StoreFailurePolicy on_store_failure = StoreFailurePolicy::FailOpen;
+  // Redis quota leases (state/quota_leases.h): up to this many admissions reserved per call and
+  // handed out by the worker without a round trip; 0 or 1 = one call per decision.
+  std::uint64_t lease_max = 0;
+  std::uint32_t lease_ttl_ms = 100;  // a lease's admissions expire after this (or the window end)
 };
 
 struct RedisCircuitBreakerConfig {

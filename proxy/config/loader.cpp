@@ -1504,6 +1504,8 @@ void readRoutes(Diagnostics& diag, const YAML::Node& node, const std::string& pa
 constexpr std::size_t kMaxRateLimitRules = 64;
 constexpr std::size_t kMaxKeyParts = 8;
 constexpr std::uint64_t kMaxRateLimit = 1'000'000'000;
+constexpr std::uint64_t kMaxLeaseAdmissions = 10'000;
+constexpr std::uint64_t kMaxLeaseTtlMs = 60'000;
 constexpr std::uint32_t kOneDayMs = 86'400'000;
 
 bool isPolicyName(std::string_view name) {
@@ -1644,7 +1646,7 @@ void readRateLimitRule(Diagnostics& diag, const YAML::Node& node, const std::str
                        const std::vector<RouteConfig>& routes, RateLimitRuleConfig& out) {
   MapReader map(diag, node, path,
                 {"name", "match", "key", "limit", "window_ms", "algorithm", "burst", "action",
-                 "store", "on_store_failure"});
+                 "store", "on_store_failure", "lease_max", "lease_ttl_ms"});
   if (!map.ok()) return;
   map.requiredNonEmptyString("name", out.name);
   if (!diag.failed() && !isPolicyName(out.name)) {
@@ -1690,6 +1692,24 @@ void readRateLimitRule(Diagnostics& diag, const YAML::Node& node, const std::str
   readChoice(diag, map, "on_store_failure", out.on_store_failure,
              {{"fail_open", StoreFailurePolicy::FailOpen},
               {"fail_closed", StoreFailurePolicy::FailClosed}});
+  // Quota leases (state/quota_leases.h): a Redis call may reserve up to lease_max admissions.
+  if (auto lease = map.find("lease_max")) {
+    if (out.store != RateLimitStore::Redis) {
+      diag.fail(lease->Mark(), map.pathOf("lease_max") +
+                                   ": leases reserve admissions in Redis; this rule's store is "
+                                   "local, which needs no round trip to save");
+    } else if (auto value =
+                   readUint(diag, *lease, map.pathOf("lease_max"), 1, kMaxLeaseAdmissions)) {
+      out.lease_max = *value;
+    }
+  }
+  if (auto ttl = map.find("lease_ttl_ms")) {
+    if (out.lease_max <= 1) {
+      diag.fail(ttl->Mark(), map.pathOf("lease_ttl_ms") + ": needs lease_max above 1");
+    } else if (auto value = readUint(diag, *ttl, map.pathOf("lease_ttl_ms"), 1, kMaxLeaseTtlMs)) {
+      out.lease_ttl_ms = static_cast<std::uint32_t>(*value);
+    }
+  }
 }
 
 void readRedis(Diagnostics& diag, const YAML::Node& node, const std::string& path,

@@ -66,6 +66,12 @@ namespace rampart {
     "Rate-limit rule decisions with Redis unavailable, over the local fallback quota.")       \
   X(rate_limit_fail_closed_total,                                                             \
     "Rate-limit rule decisions with Redis unavailable under fail_closed (503).")              \
+  X(rate_limit_lease_admissions_total,                                                        \
+    "Rate-limit decisions admitted from a quota lease this worker held (no Redis call).")     \
+  X(rate_limit_lease_reserved_total,                                                          \
+    "Admissions Redis reserved ahead for quota leases (beyond the request that asked).")      \
+  X(rate_limit_lease_expired_unused_total,                                                    \
+    "Leased admissions that expired unused: counted by Redis, never admitted.")                \
   X(rate_limit_challenges_total,                                                              \
     "Rate-limit refusals handed to the challenge stage (action: challenge).")                \
   X(rate_limit_shadow_total,                                                                  \

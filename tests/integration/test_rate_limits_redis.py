@@ -96,13 +96,20 @@ def timed_get(rampart, path="/"):
     return resp, time.monotonic() - start
 
 
+@pytest.mark.parametrize("leases", [False, True], ids=["exact", "leases"])
 @pytest.mark.parametrize("algorithm", ["sliding_window", "gcra"])
-def test_H1_FourInstancesShareOneRedisKey(make_rampart, redis, algorithm):
+def test_H1_FourInstancesShareOneRedisKey(make_rampart, redis, algorithm, leases):
     limit = 200
     extra = {"algorithm": algorithm}
     if algorithm == "gcra":
         extra["burst"] = limit  # refill over the run: 200/h -> well under 1 request
-    rl = redis_rules(redis, [rule("shared-" + algorithm, limit, **extra)])
+    settings = {}
+    if leases:
+        # Quota leases: a call may reserve up to 64 admissions; 4 instances x 2 workers hold them.
+        extra["lease_max"] = 64
+        extra["lease_ttl_ms"] = 1000
+        settings["expected_instances"] = 4
+    rl = redis_rules(redis, [rule("shared-" + algorithm, limit, **extra)], **settings)
     instances = [make_rampart(workers=2, rate_limits=rl) for _ in range(4)]
     admitted = [0] * 4
     other = []
@@ -123,13 +130,21 @@ def test_H1_FourInstancesShareOneRedisKey(make_rampart, redis, algorithm):
     for t in threads:
         t.join()
     total = sum(admitted)
-    print(f"\n[{algorithm}] 4 instances, limit L={limit}: admitted {total} "
-          f"({100.0 * (total - limit) / limit:+.2f}% of L), per instance {admitted}")
+    calls = sum(r.metric("rampart_rate_limit_redis_calls_total") for r in instances)
+    leased = sum(r.metric("rampart_rate_limit_lease_admissions_total") for r in instances)
+    wasted = sum(r.metric("rampart_rate_limit_lease_expired_unused_total") for r in instances)
+    print(f"\n[{algorithm}, {'leases' if leases else 'exact'}] 4 instances, limit L={limit}: "
+          f"admitted {total} ({100.0 * (total - limit) / limit:+.2f}% of L), per instance "
+          f"{admitted}; {calls} Redis calls, {leased} admitted from leases, {wasted} expired unused")
     assert not other
     assert abs(total - limit) <= limit * 0.01
     assert all(a > 0 for a in admitted)  # every instance took part
     for r in instances:
         assert r.metric("rampart_rate_limit_redis_errors_total") == 0
+    if leases:
+        assert leased > 0 and calls < total
+    else:
+        assert leased == 0
 
 
 def test_H1_RedisKilledFailOpenAndFailClosedThenRecovers(make_rampart, redis):

@@ -79,6 +79,11 @@ TEST_CASE("buildUpstreamRequestHead shapes the upstream head", "[forwarding]") {
   req.headers.add("x-forwarded-host", "spoofed.example");
   req.headers.add("x-request-id", "client-chosen");
   req.expect_continue = true;
+  req.absolute_form = true;
+  req.absolute_authority = "app.example.com:8080";
+  req.protocol = HttpProtocol::Http2;
+  req.chunked = true;
+  req.h2_fingerprint = "1:65536;4:131072|12517377|0|m,a,s,p";
   const RequestHead out =
       buildUpstreamRequestHead(req, plainConnection(), ForwardingConfig{}, "0123abcd");
 
@@ -109,6 +114,13 @@ TEST_CASE("buildUpstreamRequestHead shapes the upstream head", "[forwarding]") {
     CHECK(out.authority == "app.example.com:8080");
     CHECK(out.content_length == 5);
     CHECK(out.has_body);
+    CHECK(out.scheme == "http");
+    CHECK(out.absolute_form);
+    CHECK(out.absolute_authority == "app.example.com:8080");
+    CHECK(out.protocol == HttpProtocol::Http2);
+    CHECK(out.chunked);
+    CHECK(out.expect_continue);
+    CHECK(out.h2_fingerprint == req.h2_fingerprint);
     CHECK(*out.headers.find("content-length") == "5");
     CHECK(req.headers.find("expect") != nullptr);
     CHECK(*req.headers.find("x-forwarded-for") == "203.0.113.1");

@@ -213,6 +213,26 @@ TEST_CASE("config loader: rate_limits errors point at their line", "[config][rat
 )");
     CHECK_THAT(detail, Contains("only the gcra algorithm has a burst"));
   }
+  SECTION("quota leases: Redis rules only, ttl only with leases, both in range") {
+    const std::string redis = "rate_limits:\n  redis:\n    address: 127.0.0.1:6379\n  rules:\n"
+                              "    - name: r\n      key: [client_ip]\n      limit: 100\n"
+                              "      window_ms: 1000\n";
+    const Config c = loadOk(redis + "      store: redis\n      lease_max: 32\n"
+                                    "      lease_ttl_ms: 250\n");
+    CHECK(c.rate_limits.rules[0].lease_max == 32);
+    CHECK(c.rate_limits.rules[0].lease_ttl_ms == 250);
+    const Config defaults = loadOk(redis + "      store: redis\n");
+    CHECK(defaults.rate_limits.rules[0].lease_max == 0);
+    CHECK(defaults.rate_limits.rules[0].lease_ttl_ms == 100);
+    CHECK_THAT(errorOf(redis + "      lease_max: 32\n"),
+               Contains("rate_limits.rules[0].lease_max: leases reserve admissions in Redis"));
+    CHECK_THAT(errorOf(redis + "      store: redis\n      lease_ttl_ms: 250\n"),
+               Contains("rate_limits.rules[0].lease_ttl_ms: needs lease_max above 1"));
+    CHECK_THAT(errorOf(redis + "      store: redis\n      lease_max: 10001\n"),
+               Contains("lease_max: 10001 is out of range"));
+    CHECK_THAT(errorOf(redis + "      store: redis\n      lease_max: 8\n      lease_ttl_ms: 0\n"),
+               Contains("lease_ttl_ms: 0 is out of range"));
+  }
   SECTION("limits and windows in range, names restricted") {
     CHECK_THAT(errorOf("rate_limits:\n  rules:\n    - name: r\n      key: [client_ip]\n"
                        "      limit: 0\n      window_ms: 1000\n"),
