@@ -46,14 +46,18 @@ std::uint64_t QuotaLeases::sizeToRequest(std::string_view key, std::uint64_t lea
   return std::clamp<std::uint64_t>(std::min(lease.size, cap), 1, lease_max);
 }
 
-void QuotaLeases::onAdmitted(std::string_view key, const LimitDecision& decision,
-                             std::int64_t valid_us, std::int64_t now_us) {
+LimitDecision QuotaLeases::onAdmitted(std::string_view key, const LimitDecision& decision,
+                                      std::int64_t valid_us, std::int64_t now_us) {
+  const std::uint64_t extra = decision.granted > 0 ? decision.granted - 1 : 0;
+  LimitDecision own = decision;
+  own.count = decision.count > extra ? decision.count - extra : 1;
+  own.remaining = decision.remaining + extra;
+  own.granted = 1;
   Lease* lease = insert(key, now_us);
-  if (lease == nullptr) return;
+  if (lease == nullptr) return own;
   if (lease->left > 0 && now_us >= lease->expires_us) lease->left = 0;
   // Admissions of an earlier grant still valid stay; the new ones share the new expiry, which is
   // never later than the end of the window they were counted in.
-  const std::uint64_t extra = decision.granted > 0 ? decision.granted - 1 : 0;
   const std::int64_t expires = now_us + std::max<std::int64_t>(0, valid_us);
   // Admissions left from an earlier grant keep their own (earlier) end: they may have been
   // counted in a window that ends before this one's.
@@ -62,6 +66,7 @@ void QuotaLeases::onAdmitted(std::string_view key, const LimitDecision& decision
   lease->count = decision.count;
   lease->remaining = decision.remaining;
   lease->reset_at_us = now_us + decision.reset_us;
+  return own;
 }
 
 QuotaLeases::Lease* QuotaLeases::insert(std::string_view key, std::int64_t now_us) {

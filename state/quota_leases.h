@@ -43,9 +43,11 @@ class QuotaLeases {
                               std::uint64_t holders, std::int64_t now_us);
 
   // Redis admitted a call for `key`: the request that made it uses one admission, the other
-  // `decision.granted - 1` become this worker's lease, valid for `valid_us`.
-  void onAdmitted(std::string_view key, const LimitDecision& decision, std::int64_t valid_us,
-                  std::int64_t now_us);
+  // `decision.granted - 1` become this worker's lease, valid for `valid_us`. Returns the asking
+  // request's own decision: Redis' count and remaining as they were right after its admission,
+  // before the ones reserved for later requests.
+  LimitDecision onAdmitted(std::string_view key, const LimitDecision& decision,
+                           std::int64_t valid_us, std::int64_t now_us);
 
   std::size_t size() const { return leases_.size(); }
 

@@ -198,6 +198,7 @@ class RateLimitStage final : public Stage {
       if (answer.result == RedisCallResult::Answered) {
         const bool admitted = answer.decision.admission == Admission::Admitted;
         const std::int64_t now = monotonicClock().nowUs();
+        LimitDecision own = answer.decision;
         if (!admitted) {
           limiter_->overLimitCache().remember(d.store_key, now + answer.decision.retry_after_us, now);
         } else if (d.rule->config.lease_max > 1) {
@@ -205,12 +206,12 @@ class RateLimitStage final : public Stage {
           std::int64_t valid_us = static_cast<std::int64_t>(d.rule->config.lease_ttl_ms) * 1000;
           if (d.rule->spec.algorithm == Algorithm::SlidingWindow)
             valid_us = std::min(valid_us, answer.decision.reset_us);
-          limiter_->quotaLeases().onAdmitted(d.store_key, answer.decision, valid_us, now);
+          own = limiter_->quotaLeases().onAdmitted(d.store_key, answer.decision, valid_us, now);
           if (answer.decision.granted > 1)
             ex->worker().stats().inc(Counter::rate_limit_lease_reserved_total,
                                      answer.decision.granted - 1);
         }
-        settle(*ex, d, answer.decision, admitted ? Outcome::Allowed : Outcome::Limited);
+        settle(*ex, d, own, admitted ? Outcome::Allowed : Outcome::Limited);
       } else {
         fallback(*ex, d, answer.result == RedisCallResult::Timeout ? "timeout" : "error");
       }

@@ -150,14 +150,22 @@ def cluster_limits(cluster, rules, seeds=1):
             "rules": rules}
 
 
-def test_H1_ClusterSharedKeyFromOneSeed(make_rampart, cluster):
+@pytest.mark.parametrize("leases", [False, True], ids=["exact", "leases"])
+def test_H1_ClusterSharedKeyFromOneSeed(make_rampart, cluster, leases):
     rule = {"name": "cl-shared", "key": ["route"], "limit": 100, "window_ms": 3_600_000,
             "store": "redis"}
+    if leases:
+        # Quota leases through the cluster limiter: reserved admissions are counted on the
+        # key's primary like any other.
+        rule.update(lease_max=32, lease_ttl_ms=10_000)
     instances = [make_rampart(workers=2, rate_limits=cluster_limits(cluster, [rule]))
                  for _ in range(2)]
     statuses = [instances[i % 2].get("/").status for i in range(300)]
-    print(f"\n[cluster] 2 instances, limit 100: admitted {statuses.count(200)}")
+    leased = sum(r.metric("rampart_rate_limit_lease_admissions_total") for r in instances)
+    print(f"\n[cluster, {'leases' if leases else 'exact'}] 2 instances, limit 100: admitted "
+          f"{statuses.count(200)}, {leased:.0f} from leases")
     assert statuses.count(200) == 100 and statuses.count(429) == 200
+    assert (leased > 0) == leases
     key = store_key("cl-shared", ["default"])
     primary = cluster.primary_of(key, cluster.ports[0])
     assert cluster.cli(primary, "HGET", key, "c").strip() == "100"

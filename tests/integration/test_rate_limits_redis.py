@@ -147,6 +147,44 @@ def test_H1_FourInstancesShareOneRedisKey(make_rampart, redis, algorithm, leases
         assert leased == 0
 
 
+def test_H1_QuotaLeasesRecordsCountsAndRedisDown(make_rampart, redis):
+    """A leased rule: the first decision is exact, later ones come from leases (no Redis call),
+    the record shows store_status lease with counts that go on where Redis' left off, Redis'
+    own count covers every reserved admission, and admissions already leased are still used
+    after Redis dies (they were counted); then fail_closed applies."""
+    rl = redis_rules(redis, [rule("leased", 1000, on_store_failure="fail_closed",
+                                  lease_max=16, lease_ttl_ms=60_000)])
+    r = make_rampart(workers=1, rate_limits=rl)
+    entries = []
+    for _ in range(40):
+        resp = r.get("/")
+        assert resp.status == 200
+        entries.append(r.record_for(resp.header("x-request-id"))["rate_limits"][0])
+    statuses = [e["store_status"] for e in entries]
+    assert statuses[0] == "ok"  # a key never seen: one admission, an exact decision
+    assert statuses.count("lease") >= 25
+    # Counts as if the admissions had come one by one: 1, 2, ..., 40.
+    assert [e["count"] for e in entries] == list(range(1, 41))
+    assert all(e["remaining"] == 1000 - e["count"] for e in entries)
+    calls = r.metric("rampart_rate_limit_redis_calls_total")
+    reserved = r.metric("rampart_rate_limit_lease_reserved_total")
+    assert calls == statuses.count("ok") and calls < 15
+    assert r.metric("rampart_rate_limit_lease_admissions_total") == statuses.count("lease")
+    # Redis counted the request that asked plus every reserved admission.
+    [key] = redis.cli("KEYS", "rl:*").split()
+    # The current and the previous window (should the hour have turned during the test).
+    counted = sum(int(v or 0) for v in redis.cli("HMGET", key, "c", "p").split())
+    assert counted == calls + reserved
+    held = counted - 40
+    assert 0 <= held <= 16
+
+    redis.kill()
+    after = [r.get("/").status for _ in range(held + 3)]
+    print(f"\nleases: {calls:.0f} calls for 40 admissions; {held} held when redis died -> {after}")
+    assert after[:held] == [200] * held
+    assert set(after[held:]) == {503}
+
+
 def test_H1_RedisKilledFailOpenAndFailClosedThenRecovers(make_rampart, redis):
     rl = redis_rules(redis, [
         rule("open", 1000, match={"path_prefix": "/open/"}, on_store_failure="fail_open"),

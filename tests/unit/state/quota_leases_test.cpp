@@ -31,7 +31,12 @@ TEST_CASE("quota leases: granted admissions are handed out until they run out",
   QuotaLeases leases(10);
   // Redis granted 8 of a limit of 100 with 20 counted before: count 28, remaining 72. The
   // request that asked used one; seven are left.
-  leases.onAdmitted("k", admitted(8, 28, 72), 100'000, 0);
+  const LimitDecision own = leases.onAdmitted("k", admitted(8, 28, 72), 100'000, 0);
+  // The asking request sees the count right after its own admission: 21 of 100, 79 left.
+  CHECK(own.admission == Admission::Admitted);
+  CHECK(own.count == 21);
+  CHECK(own.remaining == 79);
+  CHECK(own.granted == 1);
   std::uint64_t unused = 0;
   for (std::uint64_t i = 0; i < 7; ++i) {
     const auto d = leases.take("k", 1000 + i, unused);
@@ -131,7 +136,8 @@ TEST_CASE("quota leases: bounded", "[state][quota_leases]") {
   CHECK(leases.size() == 2);
   CHECK(leases.take("c", 3, unused));
   QuotaLeases off(0);
-  off.onAdmitted("k", admitted(5, 5, 95), 1'000, 0);
+  // Not remembered, but the asking request still gets its own decision.
+  CHECK(off.onAdmitted("k", admitted(5, 5, 95), 1'000, 0).count == 1);
   CHECK_FALSE(off.take("k", 1, unused));
   CHECK(off.sizeToRequest("k", 64, 1, 1) == 1);
 }
