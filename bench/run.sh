@@ -24,6 +24,9 @@
 #   --keep       keep the temp dir (configs, logs, h2load per-request logs)
 #   --pool N     idle upstream connections kept by each proxy (default 64, as nginx keepalive 64)
 #   --no-references  skip nghttpx and haproxy
+#   --h2-conns N / --h2-streams M  h2load's connections and streams per connection (default 16
+#                and 10): the ratio between proxies depends on how many requests share a
+#                connection (docs/benchmarks.md, "Load shapes")
 #   --backend M  read (default): the backend reads the whole request body before answering;
 #                discard: plain `return 200`, which answers before reading the body (nginx
 #                discards it afterwards), so large POSTs get an early response
@@ -43,6 +46,8 @@ mode=full
 backend_mode="read"
 pool=64
 references=1
+h2_conns=16
+h2_streams=10
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --quick) duration=3; warmup=1; mode=quick ;;
@@ -51,10 +56,12 @@ while [[ $# -gt 0 ]]; do
     --duration) duration=$2; shift ;;
     --keep) keep=1 ;;
     --no-references) references=0 ;;
+    --h2-conns) h2_conns=$2; shift ;;
+    --h2-streams) h2_streams=$2; shift ;;
     --pool) pool=$2; shift ;;  # idle upstream connections kept by each proxy (nginx keepalive N)
     --backend) backend_mode=$2; shift
       [[ $backend_mode == read || $backend_mode == discard ]] || { echo "--backend read|discard" >&2; exit 2; } ;;
-    -h|--help) sed -n 2,30p "$0"; exit 0 ;;
+    -h|--help) sed -n 2,33p "$0"; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
   shift
@@ -305,7 +312,7 @@ run_load() {
   else
     local dflag=()
     [[ $body != none ]] && dflag=(-d "$body")
-    taskset -c 1 h2load -c 16 -m 10 -t 1 -D "$secs" "${dflag[@]}" --log-file="$of.log" "$url" >"$of" 2>&1
+    taskset -c 1 h2load -c "$h2_conns" -m "$h2_streams" -t 1 -D "$secs" "${dflag[@]}" --log-file="$of.log" "$url" >"$of" 2>&1
   fi
 }
 
@@ -402,7 +409,7 @@ proto_name() { [[ $1 == h1 ]] && echo "HTTP/1.1" || echo "h2+TLS1.3"; }
   echo "$(date -u +%Y-%m-%dT%H:%MZ), $(uname -r), $ncpu cores ($(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)),"
   echo "$("$rampart_bin" version), nginx $(nginx -v 2>&1 | sed 's/.*nginx\///'), $(wrk -v 2>&1 | awk 'NR == 1 {print "wrk", $2}'), $(h2load --version | awk '{print $2}')$ref_versions."
   echo "Mode: $mode, ${duration}s per run after ${warmup}s warm-up. Proxy under test on core 0 (one worker);"
-  echo "backend nginx (body mode: $backend_mode) and load generator share core 1. wrk -t1 -c32 (HTTP/1.1 keep-alive); h2load -c16 -m10 -t1 (h2, TLS 1.3, P-256)."
+  echo "backend nginx (body mode: $backend_mode) and load generator share core 1. wrk -t1 -c32 (HTTP/1.1 keep-alive); h2load -c$h2_conns -m$h2_streams -t1 (h2, TLS 1.3, P-256)."
   echo
   echo "| scenario | protocol | proxy | req/s | p99 ms | CPU µs/req | CPU ratio vs nginx | errors / non-2xx |"
   echo "| --- | --- | --- | ---: | ---: | ---: | ---: | --- |"

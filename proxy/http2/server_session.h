@@ -7,7 +7,7 @@
 
 #include <nghttp2/nghttp2.h>
 
-#include <map>
+#include <unordered_map>
 #include <memory>
 
 #include "bot/http2_fingerprint.h"
@@ -92,7 +92,8 @@ class Http2ServerSession final : public ServerCodec {
   DownstreamConnection& connection_;
   nghttp2_session* session_ = nullptr;
   bot::Http2FingerprintBuilder fingerprint_;
-  std::map<std::int32_t, std::unique_ptr<Http2Stream>> streams_;
+  // Looked up by id on every frame and header callback: a hash, not a tree.
+  std::unordered_map<std::int32_t, std::unique_ptr<Http2Stream>> streams_;
   std::size_t streams_in_headers_ = 0;
   bool draining_ = false;
   bool closed_ = false;
