@@ -67,6 +67,7 @@ struct RuleDecision {
   std::size_t record_index = 0;  // into record().rate_limits
   std::string store_key;         // Redis rules: for the over-limit cache
   std::uint64_t quota = 0;       // the limit that decided: the rule's, or its fallback share
+  std::int64_t sent_us = 0;      // Redis rules: when the call went out (monotonic)
   LimitDecision decision;
   Outcome outcome = Outcome::Allowed;
 };
@@ -176,6 +177,7 @@ class RateLimitStage final : public Stage {
       }
       spec.tokens = leases.sizeToRequest(d.store_key, lease_max, policy_->lease_holders, now);
     }
+    d.sent_us = now;
     if (!alive_) alive_ = std::make_shared<RateLimitStage*>(this);
     std::weak_ptr<RateLimitStage*> alive = alive_;
     const RedisIssue issued = limiter_->decide(
@@ -202,10 +204,12 @@ class RateLimitStage final : public Stage {
         if (!admitted) {
           limiter_->overLimitCache().remember(d.store_key, now + answer.decision.retry_after_us, now);
         } else if (d.rule->config.lease_max > 1) {
-          // A sliding-window lease ends with the window its admissions were counted in.
+          // A sliding-window lease ends with the window its admissions were counted in. Redis
+          // measured the window's end some time between sending and now: counting from the
+          // send keeps the lease from outliving the window by a round trip.
           std::int64_t valid_us = static_cast<std::int64_t>(d.rule->config.lease_ttl_ms) * 1000;
           if (d.rule->spec.algorithm == Algorithm::SlidingWindow)
-            valid_us = std::min(valid_us, answer.decision.reset_us);
+            valid_us = std::min(valid_us, answer.decision.reset_us - (now - d.sent_us));
           own = limiter_->quotaLeases().onAdmitted(d.store_key, answer.decision, valid_us, now);
           if (answer.decision.granted > 1)
             ex->worker().stats().inc(Counter::rate_limit_lease_reserved_total,

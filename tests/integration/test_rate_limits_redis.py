@@ -185,6 +185,26 @@ def test_H1_QuotaLeasesRecordsCountsAndRedisDown(make_rampart, redis):
     assert set(after[held:]) == {503}
 
 
+def test_H1_SlidingWindowLeaseEndsWithItsWindow(make_rampart, redis):
+    """A sliding-window lease is never used in a later window than Redis counted it in: with a
+    60 s lease_ttl_ms and 500 ms windows, admissions still held at a window's end expire there
+    (rate_limit_lease_expired_unused_total), not 60 s later."""
+    rl = redis_rules(redis, [rule("edge", 100_000, window_ms=500, lease_max=64,
+                                  lease_ttl_ms=60_000)])
+    r = make_rampart(workers=1, rate_limits=rl)
+    end = time.monotonic() + 1.6  # at least two window ends
+    admitted = 0
+    while time.monotonic() < end:
+        assert r.get("/").status == 200
+        admitted += 1
+    expired = r.metric("rampart_rate_limit_lease_expired_unused_total")
+    leased = r.metric("rampart_rate_limit_lease_admissions_total")
+    print(f"\nlease window ends: {admitted} admitted, {leased:.0f} from leases, "
+          f"{expired:.0f} expired unused at window ends")
+    assert leased > admitted / 2
+    assert expired > 0
+
+
 def test_H1_RedisKilledFailOpenAndFailClosedThenRecovers(make_rampart, redis):
     rl = redis_rules(redis, [
         rule("open", 1000, match={"path_prefix": "/open/"}, on_store_failure="fail_open"),
