@@ -10,7 +10,8 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <unordered_map>
+
+#include "state/string_key_map.h"
 
 namespace rampart::state {
 
@@ -24,12 +25,8 @@ class OverLimitCache {
   std::size_t size() const { return entries_.size(); }
 
  private:
-  struct Hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
   std::size_t max_keys_;
-  std::unordered_map<std::string, std::int64_t, Hash, std::equal_to<>> entries_;
+  StringKeyMap<std::int64_t> entries_;
 };
 
 }  // namespace rampart::state

@@ -9,14 +9,8 @@ std::optional<LimitDecision> QuotaLeases::take(std::string_view key, std::int64_
   auto found = leases_.find(key);
   if (found == leases_.end()) return std::nullopt;
   Lease& lease = found->second;
+  expireIfDue(lease, now_us, expired_unused);
   if (lease.left == 0) return std::nullopt;
-  if (now_us >= lease.expires_us) {
-    // Counted by Redis, never used: the next lease of this key is smaller.
-    expired_unused += lease.left;
-    lease.left = 0;
-    lease.size = std::max<std::uint64_t>(1, lease.size / 2);
-    return std::nullopt;
-  }
   --lease.left;
   LimitDecision decision;
   decision.admission = Admission::Admitted;
@@ -47,7 +41,8 @@ std::uint64_t QuotaLeases::sizeToRequest(std::string_view key, std::uint64_t lea
 }
 
 LimitDecision QuotaLeases::onAdmitted(std::string_view key, const LimitDecision& decision,
-                                      std::int64_t valid_us, std::int64_t now_us) {
+                                      std::int64_t valid_us, std::int64_t now_us,
+                                      std::uint64_t& expired_unused) {
   const std::uint64_t extra = decision.granted > 0 ? decision.granted - 1 : 0;
   LimitDecision own = decision;
   own.count = decision.count > extra ? decision.count - extra : 1;
@@ -55,7 +50,7 @@ LimitDecision QuotaLeases::onAdmitted(std::string_view key, const LimitDecision&
   own.granted = 1;
   Lease* lease = insert(key, now_us);
   if (lease == nullptr) return own;
-  if (lease->left > 0 && now_us >= lease->expires_us) lease->left = 0;
+  expireIfDue(*lease, now_us, expired_unused);
   // Admissions of an earlier grant still valid stay; the new ones share the new expiry, which is
   // never later than the end of the window they were counted in.
   const std::int64_t expires = now_us + std::max<std::int64_t>(0, valid_us);
@@ -67,6 +62,14 @@ LimitDecision QuotaLeases::onAdmitted(std::string_view key, const LimitDecision&
   lease->remaining = decision.remaining;
   lease->reset_at_us = now_us + decision.reset_us;
   return own;
+}
+
+void QuotaLeases::expireIfDue(Lease& lease, std::int64_t now_us, std::uint64_t& expired_unused) {
+  if (lease.left == 0 || now_us < lease.expires_us) return;
+  // Counted by Redis, never used: the next lease of this key is smaller.
+  expired_unused += lease.left;
+  lease.left = 0;
+  lease.size = std::max<std::uint64_t>(1, lease.size / 2);
 }
 
 QuotaLeases::Lease* QuotaLeases::insert(std::string_view key, std::int64_t now_us) {

@@ -21,9 +21,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 
 #include "state/limit.h"
+#include "state/string_key_map.h"
 
 namespace rampart::state {
 
@@ -45,9 +45,11 @@ class QuotaLeases {
   // Redis admitted a call for `key`: the request that made it uses one admission, the other
   // `decision.granted - 1` become this worker's lease, valid for `valid_us`. Returns the asking
   // request's own decision: Redis' count and remaining as they were right after its admission,
-  // before the ones reserved for later requests.
+  // before the ones reserved for later requests. `expired_unused` grows as in take() when an
+  // earlier lease of the key had expired with admissions left.
   LimitDecision onAdmitted(std::string_view key, const LimitDecision& decision,
-                           std::int64_t valid_us, std::int64_t now_us);
+                           std::int64_t valid_us, std::int64_t now_us,
+                           std::uint64_t& expired_unused);
 
   std::size_t size() const { return leases_.size(); }
 
@@ -60,15 +62,13 @@ class QuotaLeases {
     std::uint64_t remaining = 0;    // Redis' remaining right after the grant
     std::int64_t reset_at_us = 0;   // monotonic: when the quota is whole again
   };
-  struct Hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
-
   Lease* insert(std::string_view key, std::int64_t now_us);
+  // A lease found past its end with admissions left: they are dropped (and added to
+  // `expired_unused`), and the key's next lease is half the size.
+  static void expireIfDue(Lease& lease, std::int64_t now_us, std::uint64_t& expired_unused);
 
   std::size_t max_keys_;
-  std::unordered_map<std::string, Lease, Hash, std::equal_to<>> leases_;
+  StringKeyMap<Lease> leases_;
 };
 
 }  // namespace rampart::state

@@ -199,21 +199,26 @@ class RateLimitStage final : public Stage {
     try {
       if (answer.result == RedisCallResult::Answered) {
         const bool admitted = answer.decision.admission == Admission::Admitted;
-        const std::int64_t now = monotonicClock().nowUs();
         LimitDecision own = answer.decision;
         if (!admitted) {
+          const std::int64_t now = monotonicClock().nowUs();
           limiter_->overLimitCache().remember(d.store_key, now + answer.decision.retry_after_us, now);
         } else if (d.rule->config.lease_max > 1) {
+          const std::int64_t now = monotonicClock().nowUs();
           // A sliding-window lease ends with the window its admissions were counted in. Redis
           // measured the window's end some time between sending and now: counting from the
           // send keeps the lease from outliving the window by a round trip.
           std::int64_t valid_us = static_cast<std::int64_t>(d.rule->config.lease_ttl_ms) * 1000;
           if (d.rule->spec.algorithm == Algorithm::SlidingWindow)
             valid_us = std::min(valid_us, answer.decision.reset_us - (now - d.sent_us));
-          own = limiter_->quotaLeases().onAdmitted(d.store_key, answer.decision, valid_us, now);
+          std::uint64_t expired_unused = 0;
+          own = limiter_->quotaLeases().onAdmitted(d.store_key, answer.decision, valid_us, now,
+                                                   expired_unused);
+          WorkerStats& stats = ex->worker().stats();
+          if (expired_unused > 0)
+            stats.inc(Counter::rate_limit_lease_expired_unused_total, expired_unused);
           if (answer.decision.granted > 1)
-            ex->worker().stats().inc(Counter::rate_limit_lease_reserved_total,
-                                     answer.decision.granted - 1);
+            stats.inc(Counter::rate_limit_lease_reserved_total, answer.decision.granted - 1);
         }
         settle(*ex, d, own, admitted ? Outcome::Allowed : Outcome::Limited);
       } else {
