@@ -105,11 +105,23 @@ class Cluster:
                     return int(fields[1].split(":")[1].split("@")[0])
         raise AssertionError(f"no primary for slot {slot}")
 
-    def replica_of(self, primary: int) -> int:
+    def replica_of(self, primary: int, seconds: float = 10.0) -> int:
+        """The port of a replica of `primary`. Right after the cluster is built (slowly under
+        ASan) the primary may not list its replica yet, or answer an error line instead of node
+        lines: ask again until a node line names one."""
         node_id = self.cli(primary, "CLUSTER", "MYID").strip()
-        lines = self.cli(primary, "CLUSTER", "REPLICAS", node_id).splitlines()
-        assert lines, f"primary {primary} has no replica"
-        return int(lines[0].split()[1].split(":")[1].split("@")[0])
+        deadline = time.monotonic() + seconds
+        answer = ""
+        while True:
+            answer = self.cli(primary, "CLUSTER", "REPLICAS", node_id)
+            for line in answer.splitlines():
+                fields = line.split()
+                # "<id> <ip>:<port>@<cport> slave <primary id> ..."
+                if len(fields) > 1 and ":" in fields[1]:
+                    return int(fields[1].split(":")[1].split("@")[0])
+            if time.monotonic() >= deadline:
+                raise AssertionError(f"primary {primary} has no replica: {answer!r}")
+            time.sleep(0.1)
 
     @staticmethod
     def read_on_replica(port, *command) -> str:
